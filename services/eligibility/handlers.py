@@ -1,0 +1,5 @@
+"""Events eligibility reacts to."""
+
+from shared.events.consumer import EventHandler
+
+EVENT_HANDLERS: dict[str, list[EventHandler]] = {}

@@ -1,0 +1,7 @@
+"""notifications settings (env prefix SRDI_)."""
+
+from shared.config import ServiceSettings
+
+
+class NotificationsSettings(ServiceSettings):
+    pass

@@ -1,0 +1,77 @@
+"""The map of the platform: which services exist and how one process hosts them.
+
+- ``embedded``: every service in one process on the in-process bus, SQLite under ``var/``,
+  the gateway reaching each service through ``httpx.ASGITransport``.
+- ``distributed``: one service per process (``srdi serve``), relays apart (``srdi relay``),
+  PostgreSQL and Kafka.
+Both build the same :class:`~shared.service.ServiceRuntime`; only the bus and the URLs differ.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import FastAPI
+
+from shared.config import SERVICES, Mode, ServiceSettings, get_settings
+from shared.events.bus import EventBus
+from shared.events.inprocess import InProcessBus
+from shared.events.kafka import KafkaBus
+from shared.service import ServiceDefinition, ServiceRuntime
+
+log = logging.getLogger(__name__)
+ALL_SERVICES = (*SERVICES, "gateway")
+
+
+def service_module(name: str) -> Any:
+    if name not in ALL_SERVICES:
+        raise ValueError(f"unknown service {name!r}; one of {', '.join(ALL_SERVICES)}")
+    return importlib.import_module(f"services.{name}.app")
+
+
+def definition_of(name: str) -> ServiceDefinition:
+    return service_module(name).DEFINITION  # type: ignore[no-any-return]
+
+
+def settings_for(name: str, **overrides: Any) -> ServiceSettings:
+    return get_settings(definition_of(name).settings_cls, **overrides)
+
+
+def make_bus(settings: ServiceSettings) -> EventBus:
+    if settings.mode is Mode.EMBEDDED:
+        return InProcessBus()
+    return KafkaBus(settings.kafka_bootstrap, settings.kafka_partitions, settings.kafka_replication)
+
+
+def create_distributed_app(name: str) -> FastAPI:
+    """``srdi serve <name>``: one service, its consumers in-process, its relay in another process."""
+    settings = settings_for(name)
+    bus = make_bus(settings)
+    runtime = ServiceRuntime(definition_of(name), settings, bus, run_relay=False)
+    module = service_module(name)
+    if name == "gateway":
+        from services.gateway.upstreams import Upstreams
+
+        assert hasattr(settings, "service_urls")
+        upstreams = Upstreams.over_http(settings.service_urls, settings.upstream_timeout_seconds)
+        return module.create_app(runtime, upstreams, manage_lifecycle=True)  # type: ignore[no-any-return]
+    return module.create_app(runtime, manage_lifecycle=True)  # type: ignore[no-any-return]
+
+
+@contextlib.asynccontextmanager
+async def relay_only(name: str) -> AsyncIterator[ServiceRuntime]:
+    """``srdi relay <name>``: publish the service's outbox, nothing else."""
+    settings = settings_for(name)
+    bus = make_bus(settings)
+    runtime = ServiceRuntime(definition_of(name), settings, bus, run_relay=True, run_consumers=False)
+    await bus.start()
+    await runtime.start()
+    try:
+        yield runtime
+    finally:
+        await runtime.stop()
+        await bus.stop()

@@ -1,0 +1,27 @@
+"""registry: the service definition and the app factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from services.registry.config import RegistrySettings
+from services.registry.handlers import EVENT_HANDLERS
+from services.registry.persistence.tables import messaging, metadata
+from shared.service import ServiceDefinition, ServiceRuntime, create_service_app
+
+DEFINITION = ServiceDefinition(
+    name="registry",
+    metadata=metadata,
+    tables=messaging,
+    migrations_dir=Path(__file__).parent / "migrations",
+    routers=[],
+    event_handlers=EVENT_HANDLERS,
+    settings_cls=RegistrySettings,
+    description="registry",
+)
+
+
+def create_app(runtime: ServiceRuntime, *, manage_lifecycle: bool) -> FastAPI:
+    return create_service_app(runtime, manage_lifecycle=manage_lifecycle)

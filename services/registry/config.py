@@ -1,0 +1,7 @@
+"""registry settings (env prefix SRDI_)."""
+
+from shared.config import ServiceSettings
+
+
+class RegistrySettings(ServiceSettings):
+    pass

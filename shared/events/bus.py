@@ -1,0 +1,44 @@
+"""The event-bus contract. One implementation per transport: Kafka (distributed) and in-process
+(embedded). Both carry the same envelopes to the same :class:`~shared.events.consumer.EventConsumer`,
+which applies them through the inbox, so the two modes have the same at-least-once semantics.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from shared.events.envelope import Envelope
+
+if TYPE_CHECKING:
+    from shared.events.consumer import EventConsumer
+
+
+class EventBus(ABC):
+    @abstractmethod
+    async def start(self) -> None: ...
+
+    @abstractmethod
+    async def stop(self) -> None: ...
+
+    @abstractmethod
+    async def ensure_topics(self, topics: Sequence[str]) -> None:
+        """Create the topics if they do not exist (partitions and replication from settings)."""
+
+    @abstractmethod
+    async def publish(self, topic: str, envelopes: Sequence[Envelope]) -> None:
+        """Return only once every envelope is durably accepted (Kafka: acks=all); raise otherwise."""
+
+    @abstractmethod
+    async def publish_dead_letter(self, consumer: str, envelope: Envelope, error: str) -> None: ...
+
+    @abstractmethod
+    def subscribe(self, consumer: EventConsumer) -> None:
+        """Register a consumer; it starts receiving once the bus (or the consumer) is started."""
+
+    @abstractmethod
+    async def start_consumers(self) -> None: ...
+
+    @abstractmethod
+    async def healthy(self) -> bool: ...

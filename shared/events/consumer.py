@@ -1,0 +1,168 @@
+"""Consuming events idempotently, with retries, dead letters and replay.
+
+:meth:`EventConsumer.deliver` is what both buses call. It applies an envelope in one transaction
+that also records (consumer, event id) in the ``inbox``: a redelivered event finds its id there and
+has no second effect. A handler that keeps failing is retried with exponential backoff, then the
+envelope is stored in ``dead_letter`` (and sent to the dead-letter topic) and the consumer goes on.
+Operators list dead letters and replay them once the cause is fixed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import traceback
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from shared.events.envelope import Envelope
+from shared.logs import bind_trace
+from shared.metrics import EVENTS_CONSUMED, EVENTS_DEAD_LETTERED
+from shared.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from shared.events.bus import EventBus
+
+log = logging.getLogger(__name__)
+
+EventHandler = Callable[[Envelope, UnitOfWork], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 5
+    backoff_seconds: float = 0.5
+    backoff_max_seconds: float = 10.0
+
+    def delay(self, attempt: int) -> float:
+        return float(min(self.backoff_max_seconds, self.backoff_seconds * 2 ** (attempt - 1)))
+
+
+class EventConsumer:
+    def __init__(
+        self,
+        name: str,
+        topics: Sequence[str],
+        handlers: Mapping[str, Sequence[EventHandler]],
+        uow_factory: Callable[[], UnitOfWork],
+        bus: EventBus,
+        retry: RetryPolicy,
+    ) -> None:
+        self.name = name
+        self.topics = list(topics)
+        self.handlers = {event_type: list(fns) for event_type, fns in handlers.items()}
+        self._uow_factory = uow_factory
+        self._bus = bus
+        self._retry = retry
+
+    async def deliver_raw(self, raw: bytes) -> None:
+        try:
+            envelope = Envelope.from_bytes(raw)
+        except (ValidationError, ValueError) as error:
+            log.error("undecodable message dropped to the dead-letter topic: %s", error)
+            placeholder = Envelope(source="unknown", type="srdi.undecodable", subject="-", data={"raw": raw.decode(errors="replace")})
+            await self._bus.publish_dead_letter(self.name, placeholder, f"undecodable: {error}")
+            return
+        await self.deliver(envelope)
+
+    async def deliver(self, envelope: Envelope) -> None:
+        if envelope.type not in self.handlers:
+            return
+        with bind_trace(envelope.traceparent):
+            for attempt in range(1, self._retry.max_attempts + 1):
+                try:
+                    applied = await self.apply(envelope)
+                except Exception as error:
+                    log.warning(
+                        "handler failed (attempt %d/%d) for %s %s: %s",
+                        attempt, self._retry.max_attempts, envelope.type, envelope.id, error,
+                    )
+                    if attempt == self._retry.max_attempts:
+                        await self._dead_letter(envelope, error, attempt)
+                        return
+                    await asyncio.sleep(self._retry.delay(attempt))
+                else:
+                    EVENTS_CONSUMED.labels(self.name, envelope.type, "applied" if applied else "duplicate").inc()
+                    return
+
+    async def apply(self, envelope: Envelope) -> bool:
+        """Apply once: False when the inbox says this consumer has already applied the event."""
+        async with self._uow_factory() as uow:
+            inbox = uow.tables.inbox
+            seen = await uow.session.scalar(
+                select(inbox.c.event_id).where(inbox.c.consumer == self.name, inbox.c.event_id == envelope.id)
+            )
+            if seen is not None:
+                return False
+            await uow.session.execute(
+                inbox.insert().values(
+                    consumer=self.name, event_id=envelope.id, type=envelope.type, processed_at=datetime.now(UTC)
+                )
+            )
+            for handler in self.handlers[envelope.type]:
+                await handler(envelope, uow)
+            try:
+                await uow.commit()
+            except IntegrityError:
+                # A replica applied the same event concurrently and won the inbox row.
+                return False
+            return True
+
+    async def _dead_letter(self, envelope: Envelope, error: Exception, attempts: int) -> None:
+        detail = "".join(traceback.format_exception_only(type(error), error)).strip()
+        async with self._uow_factory() as uow:
+            await uow.session.execute(
+                uow.tables.dead_letter.insert().values(
+                    consumer=self.name,
+                    event_id=envelope.id,
+                    type=envelope.type,
+                    subject=envelope.subject,
+                    envelope=envelope.model_dump_json(),
+                    error=detail,
+                    attempts=attempts,
+                    failed_at=datetime.now(UTC),
+                )
+            )
+            await uow.commit()
+        await self._bus.publish_dead_letter(self.name, envelope, detail)
+        EVENTS_DEAD_LETTERED.labels(self.name, envelope.type).inc()
+        log.error("event %s (%s) dead-lettered after %d attempts: %s", envelope.id, envelope.type, attempts, detail)
+
+    async def list_dead_letters(self, include_replayed: bool = False) -> list[dict[str, Any]]:
+        async with self._uow_factory() as uow:
+            table = uow.tables.dead_letter
+            query = select(table).where(table.c.consumer == self.name).order_by(table.c.id)
+            if not include_replayed:
+                query = query.where(table.c.replayed_at.is_(None))
+            rows = (await uow.session.execute(query)).mappings().all()
+            return [dict(row) for row in rows]
+
+    async def replay_dead_letters(self, ids: Sequence[int] | None = None) -> dict[int, str]:
+        """Apply stored dead letters again (once each, through the inbox). Returns id → outcome."""
+        outcomes: dict[int, str] = {}
+        for letter in await self.list_dead_letters():
+            if ids is not None and letter["id"] not in ids:
+                continue
+            envelope = Envelope.model_validate_json(letter["envelope"])
+            try:
+                applied = await self.apply(envelope)
+            except Exception as error:
+                outcomes[letter["id"]] = f"failed: {error}"
+                continue
+            await self._mark_replayed(letter["id"])
+            outcomes[letter["id"]] = "applied" if applied else "already-applied"
+        return outcomes
+
+    async def _mark_replayed(self, letter_id: int) -> None:
+        async with self._uow_factory() as uow:
+            table = uow.tables.dead_letter
+            await uow.session.execute(
+                update(table).where(table.c.id == letter_id).values(replayed_at=datetime.now(UTC))
+            )
+            await uow.commit()

@@ -1,0 +1,142 @@
+"""Kafka bus (aiokafka) for the distributed mode.
+
+Producer: idempotent, ``acks=all``, keyed by the envelope subject so one enterprise's events land in
+one partition, in order. Consumers: one consumer group per consuming service, offsets committed
+manually and only after the inbox transaction has committed (at-least-once; the inbox makes
+redelivery harmless). ``auto_offset_reset=earliest`` so a new group sees the history.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import CommitFailedError, KafkaError, TopicAlreadyExistsError
+
+from shared.events.bus import EventBus
+from shared.events.consumer import EventConsumer
+from shared.events.envelope import Envelope, dead_letter_topic
+
+log = logging.getLogger(__name__)
+
+
+class KafkaBus(EventBus):
+    def __init__(self, bootstrap: str, partitions: int = 4, replication: int = 1) -> None:
+        self._bootstrap = bootstrap
+        self._partitions = partitions
+        self._replication = replication
+        self._producer: AIOKafkaProducer | None = None
+        self._consumers: list[EventConsumer] = []
+        self._tasks: list[asyncio.Task[None]] = []
+        self._kafka_consumers: list[AIOKafkaConsumer] = []
+
+    async def start(self) -> None:
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=self._bootstrap,
+            enable_idempotence=True,
+            acks="all",
+            linger_ms=5,
+        )
+        await self._producer.start()
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        for consumer in self._kafka_consumers:
+            await consumer.stop()
+        self._kafka_consumers.clear()
+        if self._producer is not None:
+            await self._producer.stop()
+            self._producer = None
+
+    async def ensure_topics(self, topics: Sequence[str]) -> None:
+        admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap)
+        await admin.start()
+        try:
+            existing = set(await admin.list_topics())
+            missing = [
+                NewTopic(name=t, num_partitions=self._partitions, replication_factor=self._replication)
+                for t in dict.fromkeys(topics)
+                if t not in existing
+            ]
+            if missing:
+                # Another replica may create the same topic at the same moment: that is fine.
+                with contextlib.suppress(TopicAlreadyExistsError):
+                    await admin.create_topics(missing)
+        finally:
+            await admin.close()
+
+    async def publish(self, topic: str, envelopes: Sequence[Envelope]) -> None:
+        producer = self._require_producer()
+        futures = [
+            await producer.send(topic, envelope.to_bytes(), key=envelope.partition_key.encode())
+            for envelope in envelopes
+        ]
+        await asyncio.gather(*futures)
+
+    async def publish_dead_letter(self, consumer: str, envelope: Envelope, error: str) -> None:
+        producer = self._require_producer()
+        future = await producer.send(
+            dead_letter_topic(consumer),
+            envelope.to_bytes(),
+            key=envelope.partition_key.encode(),
+            headers=[("srdi-error", error[:4000].encode()), ("srdi-consumer", consumer.encode())],
+        )
+        await future
+
+    def subscribe(self, consumer: EventConsumer) -> None:
+        self._consumers.append(consumer)
+
+    async def start_consumers(self) -> None:
+        for consumer in self._consumers:
+            await self.ensure_topics([*consumer.topics, dead_letter_topic(consumer.name)])
+            kafka_consumer = AIOKafkaConsumer(
+                *consumer.topics,
+                bootstrap_servers=self._bootstrap,
+                group_id=f"srdi.{consumer.name}",
+                enable_auto_commit=False,
+                auto_offset_reset="earliest",
+                max_poll_records=200,
+            )
+            await kafka_consumer.start()
+            self._kafka_consumers.append(kafka_consumer)
+            self._tasks.append(asyncio.create_task(self._consume(kafka_consumer, consumer)))
+
+    async def _consume(self, kafka_consumer: AIOKafkaConsumer, consumer: EventConsumer) -> None:
+        while True:
+            batches = await kafka_consumer.getmany(timeout_ms=500)
+            for partition, messages in batches.items():
+                for message in messages:
+                    await consumer.deliver_raw(message.value)
+                await self._commit(kafka_consumer, partition, messages[-1].offset + 1)
+
+    @staticmethod
+    async def _commit(kafka_consumer: AIOKafkaConsumer, partition: TopicPartition, offset: int) -> None:
+        try:
+            await kafka_consumer.commit({partition: offset})
+        except (CommitFailedError, KafkaError) as error:
+            # The group rebalanced under us: the new owner re-reads from the last commit and the
+            # inbox drops what was already applied.
+            log.warning("offset commit failed, redelivery will follow: %s", error)
+
+    async def healthy(self) -> bool:
+        if self._producer is None:
+            return False
+        try:
+            await asyncio.wait_for(self._producer.client.fetch_all_metadata(), timeout=3)
+        except (TimeoutError, KafkaError):
+            return False
+        return True
+
+    def _require_producer(self) -> AIOKafkaProducer:
+        if self._producer is None:
+            raise RuntimeError("KafkaBus.start() was not called")
+        return self._producer

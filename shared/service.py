@@ -1,0 +1,256 @@
+"""What every service is made of, and the defaults every service gets.
+
+A service declares a :class:`ServiceDefinition` (its tables, migrations, routes, the events it
+consumes and its handlers). :class:`ServiceRuntime` wires it to a database and a bus — the one place
+where the embedded and distributed modes differ is which bus and which database URL it is given.
+:func:`create_service_app` builds the FastAPI app with the same defaults everywhere: problem+json
+errors, request/trace ids in logs, ``/healthz``, ``/readyz``, ``/metrics``, dead-letter admin.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.routing import APIRoute
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import MetaData
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+
+from shared import db, migrations
+from shared.api import AdminDep
+from shared.config import ROUTE_PREFIXES, ServiceSettings
+from shared.events.bus import EventBus
+from shared.events.consumer import EventConsumer, EventHandler, RetryPolicy
+from shared.events.envelope import dead_letter_topic, topic_for_source
+from shared.events.relay import OutboxRelay
+from shared.events.tables import MessagingTables
+from shared.logs import bind_trace
+from shared.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from shared.problems import Problem, install_problem_handlers
+from shared.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ServiceDefinition:
+    name: str
+    metadata: MetaData
+    tables: MessagingTables
+    migrations_dir: Path
+    routers: Sequence[APIRouter] = ()
+    # Producing services whose topics this one consumes, and its handlers by event type.
+    consumes: Sequence[str] = ()
+    event_handlers: Mapping[str, Sequence[EventHandler]] = field(default_factory=dict)
+    settings_cls: type[ServiceSettings] = ServiceSettings
+    # Extra start-up work (demo data, background jobs); runs after migrations.
+    on_start: Callable[[ServiceRuntime], Awaitable[None]] | None = None
+    description: str = ""
+
+    @property
+    def route_prefix(self) -> str:
+        return f"/api/v1/{ROUTE_PREFIXES.get(self.name, self.name)}"
+
+
+class ServiceRuntime:
+    """A service wired to its database and the bus. ``start`` migrates, subscribes and starts the
+    relay (each optional, so ``srdi serve`` and ``srdi relay`` can run as separate processes)."""
+
+    def __init__(
+        self,
+        definition: ServiceDefinition,
+        settings: ServiceSettings,
+        bus: EventBus,
+        *,
+        run_relay: bool = True,
+        run_consumers: bool = True,
+    ) -> None:
+        self.definition = definition
+        self.settings = settings
+        self.bus = bus
+        self.database_url = db.service_database_url(settings.database_url, definition.name)
+        self.engine: AsyncEngine = db.create_engine(self.database_url)
+        self.sessions: async_sessionmaker[AsyncSession] = db.session_factory(self.engine)
+        self.relay = OutboxRelay(
+            definition.name, self.engine, definition.tables, bus,
+            batch_size=settings.relay_batch_size, poll_seconds=settings.relay_poll_seconds,
+            hang_after_publish=settings.fault_relay_hang_after_publish,
+        )
+        self.consumer = EventConsumer(
+            definition.name,
+            [topic_for_source(source) for source in definition.consumes],
+            definition.event_handlers,
+            self.uow,
+            bus,
+            RetryPolicy(settings.consumer_max_attempts, settings.consumer_backoff_seconds,
+                        settings.consumer_backoff_max_seconds),
+        )
+        self._run_relay = run_relay
+        self._run_consumers = run_consumers and bool(definition.consumes)
+        self._tasks: list[asyncio.Task[None]] = []
+        self.state: dict[str, Any] = {}
+
+    @property
+    def name(self) -> str:
+        return self.definition.name
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.sessions, self.definition.tables, self.name, on_commit=self.relay.wake)
+
+    async def migrate(self) -> None:
+        await db.ensure_database_exists(self.database_url)
+        d = self.definition
+        await migrations.upgrade(self.engine, d.migrations_dir, d.metadata, d.name)
+
+    async def start(self) -> None:
+        await self.migrate()
+        topics = [topic_for_source(self.name), *self.consumer.topics]
+        if self._run_consumers:
+            topics.append(dead_letter_topic(self.name))
+        await self.bus.ensure_topics(topics)
+        if self._run_consumers:
+            self.bus.subscribe(self.consumer)
+        if self.definition.on_start is not None:
+            await self.definition.on_start(self)
+        if self._run_relay:
+            self.spawn(self.relay.run_forever(), "relay")
+
+    def spawn(self, coro: Awaitable[None], label: str) -> asyncio.Task[None]:
+        async def guarded() -> None:
+            try:
+                await coro
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("background task %s of %s crashed", label, self.name)
+
+        task = asyncio.create_task(guarded(), name=f"{self.name}:{label}")
+        self._tasks.append(task)
+        return task
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        await self.engine.dispose()
+
+    async def ready(self) -> dict[str, bool]:
+        checks = {"database": True, "bus": await self.bus.healthy()}
+        try:
+            await asyncio.wait_for(db.ping(self.engine), timeout=3)
+        except Exception:
+            checks["database"] = False
+        return checks
+
+
+def operation_id(route: APIRoute) -> str:
+    tag = route.tags[0] if route.tags else "default"
+    return f"{tag}-{route.name}"
+
+
+class RequestContextMiddleware(BaseHTTPMiddleware):
+    """Request id and W3C trace context for logs and events; Prometheus counters per route."""
+
+    def __init__(self, app: Any, service: str) -> None:
+        super().__init__(app)
+        self.service = service
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        request_id = request.headers.get("X-Request-ID") or secrets.token_hex(8)
+        started = time.perf_counter()
+        with bind_trace(request.headers.get("traceparent"), request_id):
+            response = await call_next(request)
+        route = request.scope.get("route")
+        path = getattr(route, "path", "unmatched")
+        HTTP_REQUESTS.labels(self.service, request.method, path, str(response.status_code)).inc()
+        HTTP_LATENCY.labels(self.service, request.method, path).observe(time.perf_counter() - started)
+        response.headers["X-Request-ID"] = request_id
+        return response
+
+
+def add_service_defaults(app: FastAPI, service: str, ready: Callable[[], Awaitable[dict[str, bool]]]) -> None:
+    install_problem_handlers(app)
+    app.add_middleware(RequestContextMiddleware, service=service)
+
+    @app.get("/healthz", tags=["ops"], include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": service}
+
+    @app.get("/readyz", tags=["ops"], include_in_schema=False)
+    async def readyz() -> dict[str, Any]:
+        checks = await ready()
+        if not all(checks.values()):
+            raise Problem(503, "not-ready", "Service not ready", "服务尚未就绪",
+                          detail=", ".join(k for k, ok in checks.items() if not ok))
+        return {"status": "ready", "service": service, "checks": checks}
+
+    @app.get("/metrics", tags=["ops"], include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+def dead_letter_router(prefix: str) -> APIRouter:
+    router = APIRouter(prefix=f"{prefix}/admin/dead-letters", tags=["dead-letters"])
+
+    @router.get("", summary="List dead letters / 死信列表")
+    async def list_dead_letters(request: Request, _: AdminDep, include_replayed: bool = False) -> list[dict[str, Any]]:
+        runtime: ServiceRuntime = request.app.state.runtime
+        return await runtime.consumer.list_dead_letters(include_replayed)
+
+    @router.post("/replay", summary="Replay dead letters / 重放死信")
+    async def replay_dead_letters(request: Request, _: AdminDep, ids: list[int] | None = None) -> dict[int, str]:
+        runtime: ServiceRuntime = request.app.state.runtime
+        return await runtime.consumer.replay_dead_letters(ids)
+
+    return router
+
+
+def create_service_app(runtime: ServiceRuntime, *, manage_lifecycle: bool) -> FastAPI:
+    """The service's ASGI app. With ``manage_lifecycle`` its lifespan starts and stops the runtime
+    (distributed ``srdi serve``); the embedded runner starts every runtime itself."""
+    definition = runtime.definition
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if manage_lifecycle:
+            await runtime.bus.start()
+            await runtime.start()
+            await runtime.bus.start_consumers()
+        try:
+            yield
+        finally:
+            if manage_lifecycle:
+                await runtime.bus.stop()
+                await runtime.stop()
+
+    app = FastAPI(
+        title=f"SRDI {definition.name}",
+        description=definition.description,
+        version="1.0.0",
+        lifespan=lifespan,
+        generate_unique_id_function=operation_id,
+        openapi_url=f"{definition.route_prefix}/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.runtime = runtime
+    add_service_defaults(app, definition.name, runtime.ready)
+    for router in definition.routers:
+        app.include_router(router)
+    if definition.consumes:
+        app.include_router(dead_letter_router(definition.route_prefix))
+    return app

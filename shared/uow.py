@@ -1,0 +1,89 @@
+"""Unit of work: one database transaction, with the events it must publish.
+
+Events added with :meth:`UnitOfWork.emit` are written to the ``outbox`` table in the same
+transaction as the state change, so either both happen or neither does. After commit the relay is
+woken; it publishes the rows and marks them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from shared.events.catalogue import IntegrationEvent
+from shared.events.envelope import Envelope, topic_for_source
+from shared.events.tables import MessagingTables
+from shared.logs import current_traceparent
+
+
+class UnitOfWork:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        tables: MessagingTables,
+        service: str,
+        on_commit: Callable[[], None] | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self.tables = tables
+        self.service = service
+        self._on_commit = on_commit
+        self._pending: list[Envelope] = []
+        self._session: AsyncSession | None = None
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            raise RuntimeError("use 'async with uow:' before touching the session")
+        return self._session
+
+    async def __aenter__(self) -> UnitOfWork:
+        self._session = self._sessions()
+        self._pending = []
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        session = self.session
+        try:
+            await session.rollback()  # a no-op after commit; undoes everything otherwise
+        finally:
+            await session.close()
+            self._session = None
+
+    def emit(self, event: IntegrationEvent | Envelope) -> Envelope:
+        envelope = event if isinstance(event, Envelope) else event.to_envelope(current_traceparent())
+        self._pending.append(envelope)
+        return envelope
+
+    async def commit(self) -> None:
+        await self._write_outbox()
+        await self.session.commit()
+        had_events = bool(self._pending)
+        self._pending = []
+        if had_events and self._on_commit is not None:
+            self._on_commit()
+
+    async def _write_outbox(self) -> None:
+        if not self._pending:
+            return
+        now = datetime.now(UTC)
+        rows: list[dict[str, Any]] = [
+            {
+                "event_id": envelope.id,
+                "topic": topic_for_source(self.service),
+                "type": envelope.type,
+                "subject": envelope.subject,
+                "envelope": envelope.model_dump_json(),
+                "created_at": now,
+                "attempts": 0,
+            }
+            for envelope in self._pending
+        ]
+        await self.session.execute(self.tables.outbox.insert(), rows)
