@@ -107,6 +107,7 @@ def make_migration(service: ServiceArg, message: Annotated[str, typer.Option("-m
     async def main() -> None:
         definition = definition_of(service)
         settings = settings_for(service)
+        assert definition.migrations_dir is not None, "throw-away services have no migrations"
         engine = db.create_engine(db.service_database_url(settings.database_url, f"{service}_scratch"))
         await migrations.upgrade(engine, definition.migrations_dir, definition.metadata, service)
         await migrations.make_revision(engine, definition.migrations_dir, definition.metadata, message)

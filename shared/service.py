@@ -48,7 +48,8 @@ class ServiceDefinition:
     name: str
     metadata: MetaData
     tables: MessagingTables
-    migrations_dir: Path
+    # None only for throw-away services in tests: their tables are created from the metadata.
+    migrations_dir: Path | None
     routers: Sequence[APIRouter] = ()
     # Producing services whose topics this one consumes, and its handlers by event type.
     consumes: Sequence[str] = ()
@@ -111,6 +112,10 @@ class ServiceRuntime:
     async def migrate(self) -> None:
         await db.ensure_database_exists(self.database_url)
         d = self.definition
+        if d.migrations_dir is None:
+            async with self.engine.begin() as conn:
+                await conn.run_sync(d.metadata.create_all)
+            return
         await migrations.upgrade(self.engine, d.migrations_dir, d.metadata, d.name)
 
     async def start(self) -> None:
@@ -234,8 +239,8 @@ def create_service_app(runtime: ServiceRuntime, *, manage_lifecycle: bool) -> Fa
             yield
         finally:
             if manage_lifecycle:
+                await runtime.stop()  # the relay first, so it never publishes to a stopped producer
                 await runtime.bus.stop()
-                await runtime.stop()
 
     app = FastAPI(
         title=f"SRDI {definition.name}",
