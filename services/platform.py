@@ -56,7 +56,9 @@ def create_distributed_app(name: str) -> FastAPI:
     if name == "gateway":
         from services.gateway.upstreams import Upstreams
 
-        assert hasattr(settings, "service_urls")
+        from services.gateway.config import GatewaySettings
+
+        assert isinstance(settings, GatewaySettings)
         upstreams = Upstreams.over_http(settings.service_urls, settings.upstream_timeout_seconds)
         return module.create_app(runtime, upstreams, manage_lifecycle=True)  # type: ignore[no-any-return]
     return module.create_app(runtime, manage_lifecycle=True)  # type: ignore[no-any-return]

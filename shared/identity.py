@@ -72,7 +72,9 @@ def verify_identity(token: str, key: str, now: float | None = None) -> Principal
         if claims["exp"] < (now or time.time()):
             raise IdentityError("identity expired")
         return Principal(
-            role=Role(claims["role"]), tenant=claims.get("tenant"), subject=claims["subject"],
+            role=Role(claims["role"]),
+            tenant=claims.get("tenant"),
+            subject=claims["subject"],
             name=claims.get("name", ""),
         )
     except (KeyError, ValueError, TypeError) as error:

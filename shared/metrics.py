@@ -5,16 +5,10 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Histogram
 
-HTTP_REQUESTS = Counter(
-    "srdi_http_requests_total", "HTTP requests handled", ["service", "method", "route", "status"]
-)
-HTTP_LATENCY = Histogram(
-    "srdi_http_request_seconds", "HTTP request latency", ["service", "method", "route"]
-)
+HTTP_REQUESTS = Counter("srdi_http_requests_total", "HTTP requests handled", ["service", "method", "route", "status"])
+HTTP_LATENCY = Histogram("srdi_http_request_seconds", "HTTP request latency", ["service", "method", "route"])
 EVENTS_PUBLISHED = Counter("srdi_events_published_total", "Outbox rows published", ["service"])
-EVENTS_CONSUMED = Counter(
-    "srdi_events_consumed_total", "Events handled by consumers", ["consumer", "type", "outcome"]
-)
+EVENTS_CONSUMED = Counter("srdi_events_consumed_total", "Events handled by consumers", ["consumer", "type", "outcome"])
 EVENTS_DEAD_LETTERED = Counter(
     "srdi_events_dead_lettered_total", "Events sent to the dead-letter store", ["consumer", "type"]
 )

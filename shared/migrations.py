@@ -38,9 +38,7 @@ async def make_revision(engine: AsyncEngine, migrations_dir: Path, metadata: Met
     """Autogenerate a revision against the database (development tool: ``srdi make-migration``)."""
     async with engine.begin() as conn:
         await conn.run_sync(
-            lambda sync: command.revision(
-                _config(migrations_dir, sync, metadata), message=message, autogenerate=True
-            )
+            lambda sync: command.revision(_config(migrations_dir, sync, metadata), message=message, autogenerate=True)
         )
 
 

@@ -73,8 +73,13 @@ def forbidden(detail: str = "", detail_zh: str = "") -> Problem:
 
 
 def unauthenticated() -> Problem:
-    return Problem(401, "unauthenticated", "Authentication required", "需要身份认证",
-                   headers={"WWW-Authenticate": 'ApiKey realm="srdi"'})
+    return Problem(
+        401,
+        "unauthenticated",
+        "Authentication required",
+        "需要身份认证",
+        headers={"WWW-Authenticate": 'ApiKey realm="srdi"'},
+    )
 
 
 # zh messages for pydantic's error types; the English comes from pydantic itself.
@@ -128,9 +133,15 @@ def validation_problem(errors: list[dict[str, Any]]) -> Problem:
         )
         for err in errors
     ]
-    return Problem(422, "validation-failed", "The request is not valid", "请求数据校验未通过",
-                   detail=f"{len(field_errors)} field(s) failed validation",
-                   detail_zh=f"{len(field_errors)} 个字段未通过校验", errors=field_errors)
+    return Problem(
+        422,
+        "validation-failed",
+        "The request is not valid",
+        "请求数据校验未通过",
+        detail=f"{len(field_errors)} field(s) failed validation",
+        detail_zh=f"{len(field_errors)} 个字段未通过校验",
+        errors=field_errors,
+    )
 
 
 def _zh_suffix(err: dict[str, Any]) -> str:
@@ -149,8 +160,12 @@ def _safe_value(value: Any) -> Any:
 
 
 def problem_response(problem: Problem, request: Request) -> JSONResponse:
-    return JSONResponse(problem.body(request.url.path), status_code=problem.status,
-                        media_type=PROBLEM_JSON, headers=problem.headers or None)
+    return JSONResponse(
+        problem.body(request.url.path),
+        status_code=problem.status,
+        media_type=PROBLEM_JSON,
+        headers=problem.headers or None,
+    )
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -164,15 +179,24 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
-        zh = {404: "未找到", 405: "不支持该请求方法", 401: "需要身份认证", 403: "无权访问"}.get(exc.status_code, "请求错误")
-        problem = Problem(exc.status_code, f"http-{exc.status_code}", str(exc.detail), zh,
-                          headers=dict(exc.headers or {}))
+        zh = {404: "未找到", 405: "不支持该请求方法", 401: "需要身份认证", 403: "无权访问"}.get(
+            exc.status_code, "请求错误"
+        )
+        problem = Problem(
+            exc.status_code, f"http-{exc.status_code}", str(exc.detail), zh, headers=dict(exc.headers or {})
+        )
         return problem_response(problem, request)
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        problem = Problem(500, "internal-error", "Internal server error", "服务器内部错误",
-                          "The error was logged with the request id.", "错误已记录，请提供请求编号。")
+        problem = Problem(
+            500,
+            "internal-error",
+            "Internal server error",
+            "服务器内部错误",
+            "The error was logged with the request id.",
+            "错误已记录，请提供请求编号。",
+        )
         return problem_response(problem, request)
 
     app.add_exception_handler(Problem, on_problem)

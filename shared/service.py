@@ -84,8 +84,12 @@ class ServiceRuntime:
         self.engine: AsyncEngine = db.create_engine(self.database_url)
         self.sessions: async_sessionmaker[AsyncSession] = db.session_factory(self.engine)
         self.relay = OutboxRelay(
-            definition.name, self.engine, definition.tables, bus,
-            batch_size=settings.relay_batch_size, poll_seconds=settings.relay_poll_seconds,
+            definition.name,
+            self.engine,
+            definition.tables,
+            bus,
+            batch_size=settings.relay_batch_size,
+            poll_seconds=settings.relay_poll_seconds,
             hang_after_publish=settings.fault_relay_hang_after_publish,
         )
         self.consumer = EventConsumer(
@@ -94,8 +98,9 @@ class ServiceRuntime:
             definition.event_handlers,
             self.uow,
             bus,
-            RetryPolicy(settings.consumer_max_attempts, settings.consumer_backoff_seconds,
-                        settings.consumer_backoff_max_seconds),
+            RetryPolicy(
+                settings.consumer_max_attempts, settings.consumer_backoff_seconds, settings.consumer_backoff_max_seconds
+            ),
         )
         self._run_relay = run_relay
         self._run_consumers = run_consumers and bool(definition.consumes)
@@ -199,8 +204,13 @@ def add_service_defaults(app: FastAPI, service: str, ready: Callable[[], Awaitab
     async def readyz() -> dict[str, Any]:
         checks = await ready()
         if not all(checks.values()):
-            raise Problem(503, "not-ready", "Service not ready", "服务尚未就绪",
-                          detail=", ".join(k for k, ok in checks.items() if not ok))
+            raise Problem(
+                503,
+                "not-ready",
+                "Service not ready",
+                "服务尚未就绪",
+                detail=", ".join(k for k, ok in checks.items() if not ok),
+            )
         return {"status": "ready", "service": service, "checks": checks}
 
     @app.get("/metrics", tags=["ops"], include_in_schema=False)

@@ -35,8 +35,9 @@ def demo_identities(enterprise_uscc: str | None) -> list[tuple[Role, str | None,
     return identities
 
 
-async def ensure_demo_keys(runtime: ServiceRuntime, enterprise_uscc: str | None,
-                           path: Path = DEMO_KEYS_FILE) -> list[dict[str, str | None]]:
+async def ensure_demo_keys(
+    runtime: ServiceRuntime, enterprise_uscc: str | None, path: Path = DEMO_KEYS_FILE
+) -> list[dict[str, str | None]]:
     async with runtime.uow() as uow:
         existing = (await uow.session.exec(select(ApiKey))).first()
     if existing is not None and path.exists():

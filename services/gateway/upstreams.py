@@ -23,19 +23,23 @@ class Upstreams:
 
     @classmethod
     def over_http(cls, service_urls: Mapping[str, str], timeout: float) -> Upstreams:
-        return cls({
-            ROUTE_PREFIXES[service]: httpx.AsyncClient(base_url=url, limits=_LIMITS, timeout=timeout)
-            for service, url in service_urls.items()
-        })
+        return cls(
+            {
+                ROUTE_PREFIXES[service]: httpx.AsyncClient(base_url=url, limits=_LIMITS, timeout=timeout)
+                for service, url in service_urls.items()
+            }
+        )
 
     @classmethod
     def in_process(cls, apps: Mapping[str, ASGIApp], timeout: float) -> Upstreams:
-        return cls({
-            ROUTE_PREFIXES[service]: httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app), base_url=f"http://{service}", timeout=timeout
-            )
-            for service, app in apps.items()
-        })
+        return cls(
+            {
+                ROUTE_PREFIXES[service]: httpx.AsyncClient(
+                    transport=httpx.ASGITransport(app=app), base_url=f"http://{service}", timeout=timeout
+                )
+                for service, app in apps.items()
+            }
+        )
 
     def client_for(self, prefix: str) -> httpx.AsyncClient | None:
         return self._clients.get(prefix)

@@ -52,23 +52,43 @@ def build_asyncapi() -> dict[str, Any]:
         name = _message_name(event)
         payload = _payload(event)
         schemas.update(payload["properties"]["data"].pop("$defs", {}))
-        messages[name] = {"name": event.TYPE, "title": event.__name__, "summary": event.SUMMARY,
-                          "contentType": "application/json", "payload": payload}
+        messages[name] = {
+            "name": event.TYPE,
+            "title": event.__name__,
+            "summary": event.SUMMARY,
+            "contentType": "application/json",
+            "payload": payload,
+        }
         channel = topic_for_source(event.SOURCE)
-        channels.setdefault(channel, {"address": channel, "messages": {},
-                                      "description": f"Events of the {event.SOURCE} service, keyed by subject."})
+        channels.setdefault(
+            channel,
+            {
+                "address": channel,
+                "messages": {},
+                "description": f"Events of the {event.SOURCE} service, keyed by subject.",
+            },
+        )
         channels[channel]["messages"][name] = {"$ref": f"#/components/messages/{name}"}
     for channel in channels:
         operations[f"publish_{channel.replace('.', '_')}"] = {
-            "action": "send", "channel": {"$ref": f"#/channels/{channel}"},
+            "action": "send",
+            "channel": {"$ref": f"#/channels/{channel}"},
         }
     return {
         "asyncapi": "3.0.0",
-        "info": {"title": "SRDI platform events / 专精特新平台事件目录", "version": "1.0.0",
-                 "description": "Generated from shared/events/catalogue.py by `srdi asyncapi`. Do not edit by hand."},
+        "info": {
+            "title": "SRDI platform events / 专精特新平台事件目录",
+            "version": "1.0.0",
+            "description": "Generated from shared/events/catalogue.py by `srdi asyncapi`. Do not edit by hand.",
+        },
         "defaultContentType": "application/json",
-        "servers": {"kafka": {"host": "127.0.0.1:19092", "protocol": "kafka",
-                              "description": "local broker (deploy/local/kafka.sh)"}},
+        "servers": {
+            "kafka": {
+                "host": "127.0.0.1:19092",
+                "protocol": "kafka",
+                "description": "local broker (deploy/local/kafka.sh)",
+            }
+        },
         "channels": dict(sorted(channels.items())),
         "operations": dict(sorted(operations.items())),
         "components": {"messages": messages, "schemas": dict(sorted(schemas.items()))},

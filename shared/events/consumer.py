@@ -66,7 +66,9 @@ class EventConsumer:
             envelope = Envelope.from_bytes(raw)
         except (ValidationError, ValueError) as error:
             log.error("undecodable message dropped to the dead-letter topic: %s", error)
-            placeholder = Envelope(source="unknown", type="srdi.undecodable", subject="-", data={"raw": raw.decode(errors="replace")})
+            placeholder = Envelope(
+                source="unknown", type="srdi.undecodable", subject="-", data={"raw": raw.decode(errors="replace")}
+            )
             await self._bus.publish_dead_letter(self.name, placeholder, f"undecodable: {error}")
             return
         await self.deliver(envelope)
@@ -81,7 +83,11 @@ class EventConsumer:
                 except Exception as error:
                     log.warning(
                         "handler failed (attempt %d/%d) for %s %s: %s",
-                        attempt, self._retry.max_attempts, envelope.type, envelope.id, error,
+                        attempt,
+                        self._retry.max_attempts,
+                        envelope.type,
+                        envelope.id,
+                        error,
                     )
                     if attempt == self._retry.max_attempts:
                         await self._dead_letter(envelope, error, attempt)

@@ -134,9 +134,7 @@ class OutboxRelay:
     async def _mark_published(self, conn: AsyncConnection, ids: list[int]) -> None:
         o = self._outbox
         await conn.execute(
-            update(o)
-            .where(o.c.id.in_(ids))
-            .values(published_at=datetime.now(UTC), attempts=o.c.attempts + 1)
+            update(o).where(o.c.id.in_(ids)).values(published_at=datetime.now(UTC), attempts=o.c.attempts + 1)
         )
 
     async def pending_count(self) -> int:

@@ -61,8 +61,11 @@ async def test_the_same_event_delivered_twice_has_one_effect(start_runtime) -> N
     await producer.bus.publish(topic, [envelope])
     await producer.relay.publish_pending()  # and a third time through the outbox
 
-    await eventually(lambda: count_rows(consumer.uow, consumer.definition.tables.inbox), lambda n: n >= 1,
-                     what="the event to be applied")
+    await eventually(
+        lambda: count_rows(consumer.uow, consumer.definition.tables.inbox),
+        lambda n: n >= 1,
+        what="the event to be applied",
+    )
     await eventually(lambda: producer.relay.pending_count(), lambda n: n == 0, what="outbox drained")
     assert await effects(consumer, pair) == 1
 
@@ -78,8 +81,7 @@ async def test_poison_event_is_dead_lettered_consumer_goes_on_and_replay_applies
     await record(producer.uow, pair, "HEALTHY", 2)
 
     await eventually(lambda: effects(consumer, pair), lambda n: n >= 2, what="the healthy events")
-    letters = await eventually(consumer.consumer.list_dead_letters, lambda rows: len(rows) == 1,
-                               what="one dead letter")
+    letters = await eventually(consumer.consumer.list_dead_letters, lambda rows: len(rows) == 1, what="one dead letter")
     assert letters[0]["subject"] == "POISON"
     assert letters[0]["attempts"] == 3
     assert "poison event" in letters[0]["error"]

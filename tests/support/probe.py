@@ -43,11 +43,22 @@ def make_probe_pair(tag: str | None = None) -> ProbePair:
     control = ProbeControl()
 
     producer_metadata = MetaData()
-    ledger = Table("ledger", producer_metadata, Column("id", Integer, primary_key=True),
-                   Column("subject", String(40)), Column("seq", Integer))
+    ledger = Table(
+        "ledger",
+        producer_metadata,
+        Column("id", Integer, primary_key=True),
+        Column("subject", String(40)),
+        Column("seq", Integer),
+    )
     consumer_metadata = MetaData()
-    effect = Table("effect", consumer_metadata, Column("id", Integer, primary_key=True),
-                   Column("subject", String(40)), Column("seq", Integer), Column("event_id", String(36)))
+    effect = Table(
+        "effect",
+        consumer_metadata,
+        Column("id", Integer, primary_key=True),
+        Column("subject", String(40)),
+        Column("seq", Integer),
+        Column("event_id", String(36)),
+    )
 
     async def record_effect(envelope: Envelope, uow: UnitOfWork) -> None:
         if envelope.subject in control.poison_subjects:
@@ -58,11 +69,20 @@ def make_probe_pair(tag: str | None = None) -> ProbePair:
         )
 
     handlers: dict[str, list[EventHandler]] = {RECORDED: [record_effect]}
-    producer = ServiceDefinition(name=f"probe_p_{tag}", metadata=producer_metadata,
-                                 tables=messaging_tables(producer_metadata), migrations_dir=None)
-    consumer = ServiceDefinition(name=f"probe_c_{tag}", metadata=consumer_metadata,
-                                 tables=messaging_tables(consumer_metadata), migrations_dir=None,
-                                 consumes=[producer.name], event_handlers=handlers)
+    producer = ServiceDefinition(
+        name=f"probe_p_{tag}",
+        metadata=producer_metadata,
+        tables=messaging_tables(producer_metadata),
+        migrations_dir=None,
+    )
+    consumer = ServiceDefinition(
+        name=f"probe_c_{tag}",
+        metadata=consumer_metadata,
+        tables=messaging_tables(consumer_metadata),
+        migrations_dir=None,
+        consumes=[producer.name],
+        event_handlers=handlers,
+    )
     return ProbePair(producer, consumer, ledger, effect, control)
 
 
@@ -70,8 +90,9 @@ async def record(uow_factory: object, pair: ProbePair, subject: str, seq: int) -
     """The producer's state change and its event, in one transaction."""
     async with uow_factory() as uow:  # type: ignore[operator]
         await uow.session.execute(pair.ledger.insert().values(subject=subject, seq=seq))
-        envelope = uow.emit(Envelope(source=f"/srdi/{pair.producer.name}", type=RECORDED, subject=subject,
-                                     data={"seq": seq}))
+        envelope = uow.emit(
+            Envelope(source=f"/srdi/{pair.producer.name}", type=RECORDED, subject=subject, data={"seq": seq})
+        )
         await uow.commit()
     return envelope  # type: ignore[no-any-return]
 

@@ -14,8 +14,14 @@ from shared.uow import UnitOfWork
 
 async def create_key(uow: UnitOfWork, role: Role, tenant: str | None, name: str) -> tuple[ApiKey, NewKey]:
     new_key = generate_key()
-    row = ApiKey(prefix=new_key.prefix, key_hash=new_key.key_hash, role=role.value, tenant=tenant,
-                 name=name, created_at=datetime.now(UTC))
+    row = ApiKey(
+        prefix=new_key.prefix,
+        key_hash=new_key.key_hash,
+        role=role.value,
+        tenant=tenant,
+        name=name,
+        created_at=datetime.now(UTC),
+    )
     uow.session.add(row)
     await uow.commit()
     return row, new_key

@@ -12,7 +12,9 @@ def test_every_catalogued_event_is_a_message_on_its_producers_channel() -> None:
     document = build_asyncapi()
     for event_type, event in CATALOGUE.items():
         channel = document["channels"][f"srdi.{event.SOURCE}.events"]
-        names = {document["components"]["messages"][ref["$ref"].rsplit("/", 1)[1]]["name"]
-                 for ref in channel["messages"].values()}
+        names = {
+            document["components"]["messages"][ref["$ref"].rsplit("/", 1)[1]]["name"]
+            for ref in channel["messages"].values()
+        }
         assert event_type in names
         assert event_type.endswith(".v1") or event_type.rsplit(".", 1)[1].startswith("v")

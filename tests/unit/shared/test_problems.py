@@ -47,8 +47,14 @@ def test_domain_problems_keep_their_status_and_texts() -> None:
     response = TestClient(make_app()).post("/things", json={"amount": "1", "year": 1999})
     assert response.status_code == 409
     assert response.json() | {"request_id": None} == {
-        "type": "urn:srdi:problem:too-old", "title": "Year too old", "title_zh": "年份过早", "status": 409,
-        "detail": "1999 < 2000", "detail_zh": "年份过早", "instance": "/things", "code": "too-old",
+        "type": "urn:srdi:problem:too-old",
+        "title": "Year too old",
+        "title_zh": "年份过早",
+        "status": 409,
+        "detail": "1999 < 2000",
+        "detail_zh": "年份过早",
+        "instance": "/things",
+        "code": "too-old",
         "request_id": None,
     }
 

@@ -22,8 +22,11 @@ router = APIRouter(include_in_schema=False)
 def merge_openapi(own: dict[str, Any], documents: dict[str, dict[str, Any]]) -> dict[str, Any]:
     merged: dict[str, Any] = {
         "openapi": own.get("openapi", "3.1.0"),
-        "info": {"title": "SRDI platform API / 专精特新企业服务平台接口", "version": "1.0.0",
-                 "description": "All services behind one gateway. Authenticate with `Authorization: Bearer <API key>`."},
+        "info": {
+            "title": "SRDI platform API / 专精特新企业服务平台接口",
+            "version": "1.0.0",
+            "description": "All services behind one gateway. Authenticate with `Authorization: Bearer <API key>`.",
+        },
         "paths": dict(own.get("paths", {})),
         "components": {
             "schemas": dict(own.get("components", {}).get("schemas", {})),

@@ -19,8 +19,19 @@ router = APIRouter(tags=["proxy"])
 
 PUBLIC_ROUTES = {("POST", "eligibility", "evaluate")}
 # Hop-by-hop headers (RFC 9110 §7.6.1) and anything that would let a caller pose as someone else.
-_DROP_REQUEST = {"host", "connection", "keep-alive", "transfer-encoding", "te", "upgrade",
-                 "proxy-authorization", "authorization", "x-api-key", "content-length", IDENTITY_HEADER.lower()}
+_DROP_REQUEST = {
+    "host",
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "te",
+    "upgrade",
+    "proxy-authorization",
+    "authorization",
+    "x-api-key",
+    "content-length",
+    IDENTITY_HEADER.lower(),
+}
 _DROP_RESPONSE = {"connection", "keep-alive", "transfer-encoding", "content-length"}
 
 
@@ -29,8 +40,9 @@ _DROP_RESPONSE = {"connection", "keep-alive", "transfer-encoding", "content-leng
     methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
     include_in_schema=False,
 )
-async def forward(prefix: str, path: str, request: Request, caller: OptionalCallerDep,
-                  upstreams: UpstreamsDep) -> Response:
+async def forward(
+    prefix: str, path: str, request: Request, caller: OptionalCallerDep, upstreams: UpstreamsDep
+) -> Response:
     client = upstreams.client_for(prefix)
     if client is None:
         raise Problem(404, "no-such-service", f"No service at /api/v1/{prefix}", f"不存在服务 /api/v1/{prefix}")
@@ -44,7 +56,10 @@ async def forward(prefix: str, path: str, request: Request, caller: OptionalCall
         settings = request.app.state.runtime.settings
         headers[IDENTITY_HEADER] = sign_identity(caller, settings.internal_signing_key, settings.identity_ttl_seconds)
     upstream_request = client.build_request(
-        request.method, request.url.path, params=request.query_params, headers=headers,
+        request.method,
+        request.url.path,
+        params=request.query_params,
+        headers=headers,
         content=await request.body(),
     )
     upstream = await client.send(upstream_request, stream=True)
