@@ -44,7 +44,9 @@ def settings_for(name: str, **overrides: Any) -> ServiceSettings:
 def make_bus(settings: ServiceSettings) -> EventBus:
     if settings.mode is Mode.EMBEDDED:
         return InProcessBus()
-    return KafkaBus(settings.kafka_bootstrap, settings.kafka_partitions, settings.kafka_replication)
+    return KafkaBus(
+        settings.kafka_bootstrap, settings.kafka_partitions, settings.kafka_replication, settings.kafka_namespace
+    )
 
 
 def create_distributed_app(name: str) -> FastAPI:

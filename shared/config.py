@@ -42,6 +42,7 @@ class ServiceSettings(BaseSettings):
     kafka_bootstrap: str = "127.0.0.1:19092"
     kafka_partitions: int = 4
     kafka_replication: int = 1
+    kafka_namespace: str = ""  # prefix for topic and group names (shared clusters, test isolation)
     internal_signing_key: str = ""
     identity_ttl_seconds: int = 300
     relay_poll_seconds: float = 0.2

@@ -69,7 +69,9 @@ class RecognitionHeld(BaseModel):
 
 class EnterpriseSnapshot(BaseModel):
     """Everything consumers need about an enterprise, so that they never call the registry back.
-    ``profile`` holds the assessment facts in the shape of the public evaluate contract."""
+    ``facts`` holds the registry's descriptive facts (IP summary, R&D institutions, digital level,
+    certificates, quality, field flags, market share, champion facts, awards, honours, compliance
+    records, province features) exactly as the registry API's ``EnterpriseFacts`` schema shows them."""
 
     uscc: str
     name: str
@@ -79,11 +81,12 @@ class EnterpriseSnapshot(BaseModel):
     size_class: str | None = None
     established_on: date | None = None
     niche_market: str | None = None
+    niche_since: int | None = None
     key_fields: list[str] = Field(default_factory=list)
     contact_email: str | None = None
     financials: list[FinancialYear] = Field(default_factory=list)
     recognitions: list[RecognitionHeld] = Field(default_factory=list)
-    profile: dict[str, Any] = Field(default_factory=dict)
+    facts: dict[str, Any] = Field(default_factory=dict)
     version: int = 1
 
 

@@ -25,14 +25,20 @@ log = logging.getLogger(__name__)
 
 
 class KafkaBus(EventBus):
-    def __init__(self, bootstrap: str, partitions: int = 4, replication: int = 1) -> None:
+    def __init__(self, bootstrap: str, partitions: int = 4, replication: int = 1, namespace: str = "") -> None:
         self._bootstrap = bootstrap
+        # An optional prefix for every topic and group name: several platforms (or test runs) can
+        # share one cluster without seeing each other's events.
+        self._namespace = namespace
         self._partitions = partitions
         self._replication = replication
         self._producer: AIOKafkaProducer | None = None
         self._consumers: list[EventConsumer] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._kafka_consumers: list[AIOKafkaConsumer] = []
+
+    def _name(self, name: str) -> str:
+        return f"{self._namespace}.{name}" if self._namespace else name
 
     async def start(self) -> None:
         self._producer = AIOKafkaProducer(
@@ -64,7 +70,7 @@ class KafkaBus(EventBus):
             existing = set(await admin.list_topics())
             missing = [
                 NewTopic(name=t, num_partitions=self._partitions, replication_factor=self._replication)
-                for t in dict.fromkeys(topics)
+                for t in dict.fromkeys(self._name(topic) for topic in topics)
                 if t not in existing
             ]
             if missing:
@@ -77,7 +83,7 @@ class KafkaBus(EventBus):
     async def publish(self, topic: str, envelopes: Sequence[Envelope]) -> None:
         producer = self._require_producer()
         futures = [
-            await producer.send(topic, envelope.to_bytes(), key=envelope.partition_key.encode())
+            await producer.send(self._name(topic), envelope.to_bytes(), key=envelope.partition_key.encode())
             for envelope in envelopes
         ]
         await asyncio.gather(*futures)
@@ -85,7 +91,7 @@ class KafkaBus(EventBus):
     async def publish_dead_letter(self, consumer: str, envelope: Envelope, error: str) -> None:
         producer = self._require_producer()
         future = await producer.send(
-            dead_letter_topic(consumer),
+            self._name(dead_letter_topic(consumer)),
             envelope.to_bytes(),
             key=envelope.partition_key.encode(),
             headers=[("srdi-error", error[:4000].encode()), ("srdi-consumer", consumer.encode())],
@@ -99,9 +105,9 @@ class KafkaBus(EventBus):
         for consumer in self._consumers:
             await self.ensure_topics([*consumer.topics, dead_letter_topic(consumer.name)])
             kafka_consumer = AIOKafkaConsumer(
-                *consumer.topics,
+                *(self._name(topic) for topic in consumer.topics),
                 bootstrap_servers=self._bootstrap,
-                group_id=f"srdi.{consumer.name}",
+                group_id=self._name(f"srdi.{consumer.name}"),
                 enable_auto_commit=False,
                 auto_offset_reset="earliest",
                 max_poll_records=200,

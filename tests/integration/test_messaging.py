@@ -12,7 +12,7 @@ import pytest
 
 from shared.events.envelope import Envelope, topic_for_source
 from shared.service import ServiceRuntime
-from tests.support.probe import RECORDED, count_rows, make_probe_pair, record
+from tests.support.probe import RECORDED, applied_sequence, count_rows, make_probe_pair, record
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -107,6 +107,6 @@ async def test_one_subjects_events_keep_their_order(start_runtime) -> None:  # t
 
     total = len(subjects) * 15
     await eventually(lambda: effects(consumer, pair), lambda n: n >= total, timeout=60, what=f"{total} effects")
+    sequences = await applied_sequence(consumer.uow, pair)
     for subject in subjects:
-        seen = [seq for s, seq in pair.control.arrivals if s == subject]
-        assert seen == list(range(15)), f"{subject} out of order: {seen}"
+        assert sequences[subject] == list(range(15)), f"{subject} out of order: {sequences[subject]}"

@@ -23,10 +23,9 @@ RECORDED = "srdi.probe.recorded.v1"
 
 @dataclass
 class ProbeControl:
-    """What the test can steer in the consumer: subjects that fail (poison) and arrival order."""
+    """What the test can steer in the consumer: subjects whose events fail (poison)."""
 
     poison_subjects: set[str] = field(default_factory=set)
-    arrivals: list[tuple[str, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -63,7 +62,6 @@ def make_probe_pair(tag: str | None = None) -> ProbePair:
     async def record_effect(envelope: Envelope, uow: UnitOfWork) -> None:
         if envelope.subject in control.poison_subjects:
             raise ValueError(f"poison event for {envelope.subject}")
-        control.arrivals.append((envelope.subject, int(envelope.data["seq"])))
         await uow.session.execute(
             effect.insert().values(subject=envelope.subject, seq=envelope.data["seq"], event_id=envelope.id)
         )
@@ -100,3 +98,13 @@ async def record(uow_factory: object, pair: ProbePair, subject: str, seq: int) -
 async def count_rows(uow_factory: object, table: Table) -> int:
     async with uow_factory() as uow:  # type: ignore[operator]
         return int(await uow.session.scalar(select(func.count()).select_from(table)) or 0)
+
+
+async def applied_sequence(uow_factory: object, pair: ProbePair) -> dict[str, list[int]]:
+    """Each subject's applied seqs in commit order (effect ids grow with each commit)."""
+    async with uow_factory() as uow:  # type: ignore[operator]
+        rows = await uow.session.execute(select(pair.effect.c.subject, pair.effect.c.seq).order_by(pair.effect.c.id))
+        sequences: dict[str, list[int]] = {}
+        for subject, seq in rows:
+            sequences.setdefault(subject, []).append(seq)
+        return sequences
