@@ -56,9 +56,8 @@ def create_distributed_app(name: str) -> FastAPI:
     runtime = ServiceRuntime(definition_of(name), settings, bus, run_relay=False)
     module = service_module(name)
     if name == "gateway":
-        from services.gateway.upstreams import Upstreams
-
         from services.gateway.config import GatewaySettings
+        from services.gateway.upstreams import Upstreams
 
         assert isinstance(settings, GatewaySettings)
         upstreams = Upstreams.over_http(settings.service_urls, settings.upstream_timeout_seconds)

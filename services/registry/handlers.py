@@ -1,4 +1,5 @@
-"""Events registry reacts to."""
+"""Events the registry reacts to: none — it is the source of enterprise facts. Its background job
+(announcing expired recognitions) lives in ``jobs.py``."""
 
 from shared.events.consumer import EventHandler
 
