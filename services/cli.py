@@ -168,6 +168,33 @@ def dlq_replay(service: ServiceArg, ids: Annotated[list[int] | None, typer.Optio
     asyncio.run(main())
 
 
+@app.command("create-api-key")
+def create_api_key(
+    role: Annotated[
+        str,
+        typer.Option(help="admin | provincial_operator | prefecture_operator | officer | enterprise | bank | platform"),
+    ],
+    name: Annotated[str, typer.Option(help="who holds the key")],
+    tenant: Annotated[str | None, typer.Option(help="prefecture code, credit code, bank id … by role")] = None,
+) -> None:
+    """Issue an API key straight into the gateway's database (the first admin key, for example)."""
+    from services.gateway.persistence.api_keys import create_key
+    from services.platform import definition_of, make_bus, settings_for
+    from shared.identity import Role
+    from shared.service import ServiceRuntime
+
+    async def main() -> None:
+        settings = settings_for("gateway")
+        runtime = ServiceRuntime(definition_of("gateway"), settings, make_bus(settings))
+        await runtime.migrate()
+        async with runtime.uow() as uow:
+            _, new_key = await create_key(uow, Role(role), tenant, name)
+        await runtime.engine.dispose()
+        print(new_key.plaintext)
+
+    asyncio.run(main())
+
+
 @app.command()
 def asyncapi() -> None:
     """Write docs/asyncapi.yaml from the event catalogue."""

@@ -26,16 +26,16 @@ TEST_SIGNING_KEY = secrets.token_urlsafe(32)
 
 @pytest.fixture(scope="session")
 def kafka_bootstrap() -> str:
-    from tests import infra
+    from tests.infra import kafka_bootstrap as find_or_start_kafka
 
-    return infra.kafka_bootstrap()
+    return find_or_start_kafka()
 
 
 @pytest.fixture(scope="session")
 def postgres_url() -> str:
-    from tests import infra
+    from tests.infra import postgres_url as find_or_start_postgres
 
-    return infra.postgres_url()
+    return find_or_start_postgres()
 
 
 @dataclass

@@ -56,9 +56,12 @@ async def messages_in_topic(bootstrap: str, topic: str) -> int:
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
     await consumer.start()
     try:
+        await consumer._client.force_metadata_update()
         partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []]
-        ends: dict[Any, int] = await consumer.end_offsets(partitions)
-        return sum(ends.values())
+        assert partitions, f"no partitions for {topic}"
+        consumer.assign(partitions)
+        await consumer.seek_to_end(*partitions)
+        return sum([await consumer.position(tp) for tp in partitions])
     finally:
         await consumer.stop()
 

@@ -1,0 +1,68 @@
+"""Where the tests' Kafka broker and PostgreSQL server come from, chosen by themselves:
+
+1. ``SRDI_KAFKA_BOOTSTRAP`` / ``SRDI_DATABASE_URL`` when set (servers you already run);
+2. testcontainers when a Docker engine really answers (a docker client on PATH proves nothing);
+3. otherwise the ``deploy/local`` scripts (Kafka from Maven Central jars, PostgreSQL from Debian
+   or the pgserver wheel).
+When none works the fixture fails loudly — a missing dependency never becomes a silent skip.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import os
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCAL = ROOT / "deploy" / "local"
+KAFKA_IMAGE = "apache/kafka:3.9.1"
+POSTGRES_IMAGE = "postgres:16"
+
+
+@functools.cache
+def docker_engine_answers() -> bool:
+    try:
+        import docker
+
+        docker.from_env(timeout=3).ping()
+        return True
+    except Exception:
+        return False
+
+
+def _run_script(script: str) -> str:
+    result = subprocess.run([str(LOCAL / script), "start"], capture_output=True, text=True, timeout=900)
+    if result.returncode != 0:
+        raise RuntimeError(f"deploy/local/{script} start failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout.strip().splitlines()[-1].strip()
+
+
+@functools.cache
+def kafka_bootstrap() -> str:
+    if os.environ.get("SRDI_KAFKA_BOOTSTRAP"):
+        return os.environ["SRDI_KAFKA_BOOTSTRAP"]
+    if docker_engine_answers():
+        from testcontainers.kafka import KafkaContainer
+
+        container = KafkaContainer(KAFKA_IMAGE).with_kraft()
+        container.with_env("KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS", "0")
+        container.start()
+        atexit.register(container.stop)
+        return str(container.get_bootstrap_server())
+    return _run_script("kafka.sh")
+
+
+@functools.cache
+def postgres_url() -> str:
+    if os.environ.get("SRDI_DATABASE_URL", "").startswith("postgresql"):
+        return os.environ["SRDI_DATABASE_URL"]
+    if docker_engine_answers():
+        from testcontainers.postgres import PostgresContainer
+
+        container = PostgresContainer(POSTGRES_IMAGE, username="srdi", password="srdi", dbname="srdi", driver="asyncpg")
+        container.start()
+        atexit.register(container.stop)
+        return str(container.get_connection_url())
+    return _run_script("postgres.sh")
