@@ -112,7 +112,9 @@ class ServiceRuntime:
         return self.definition.name
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.sessions, self.definition.tables, self.name, on_commit=self.relay.wake)
+        return UnitOfWork(
+            self.sessions, self.definition.tables, self.name, on_commit=self.relay.wake, settings=self.settings
+        )
 
     async def migrate(self) -> None:
         await db.ensure_database_exists(self.database_url)

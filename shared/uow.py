@@ -28,8 +28,11 @@ class UnitOfWork:
         tables: MessagingTables,
         service: str,
         on_commit: Callable[[], None] | None = None,
+        settings: Any = None,
     ) -> None:
         self._sessions = sessions
+        # The service's settings, for handlers that need them (handlers receive only the envelope and the UoW).
+        self.settings = settings
         self.tables = tables
         self.service = service
         self._on_commit = on_commit

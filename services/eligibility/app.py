@@ -1,4 +1,4 @@
-"""eligibility: the service definition and the app factory."""
+"""Eligibility: the service definition and the app factory."""
 
 from __future__ import annotations
 
@@ -6,20 +6,30 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from services.eligibility.api.routes import assessments, evaluate, pyramid, rule_sets
 from services.eligibility.config import EligibilitySettings
+from services.eligibility.domain.rulebook import default_rule_book
 from services.eligibility.handlers import EVENT_HANDLERS
 from services.eligibility.persistence.tables import messaging, metadata
 from shared.service import ServiceDefinition, ServiceRuntime, create_service_app
+
+
+async def on_start(runtime: ServiceRuntime) -> None:
+    # Load (and so validate) every rule file now: a malformed file stops the start, naming file and line.
+    default_rule_book()
+
 
 DEFINITION = ServiceDefinition(
     name="eligibility",
     metadata=metadata,
     tables=messaging,
     migrations_dir=Path(__file__).parent / "migrations",
-    routers=[],
+    routers=[evaluate.router, assessments.router, rule_sets.router, pyramid.router],
+    consumes=["registry"],
     event_handlers=EVENT_HANDLERS,
     settings_cls=EligibilitySettings,
-    description="eligibility",
+    on_start=on_start,
+    description="Rules-as-code for the four tiers: assessments, gaps, roadmaps, seed banks / 梯度培育评估",
 )
 
 

@@ -1,7 +1,15 @@
-"""eligibility settings (env prefix SRDI_)."""
+"""Eligibility settings (env prefix SRDI_)."""
+
+from datetime import date
 
 from shared.config import ServiceSettings
 
 
 class EligibilitySettings(ServiceSettings):
-    pass
+    # The year assessments are made for ("last year" = this − 1). Default: the current year.
+    eligibility_assessment_year: int | None = None
+    eligibility_history_limit: int = 100
+
+    @property
+    def assessment_year(self) -> int:
+        return self.eligibility_assessment_year or date.today().year
