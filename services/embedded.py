@@ -57,6 +57,9 @@ class EmbeddedPlatform:
 
     async def stop(self) -> None:
         await self.upstreams.aclose()
-        for runtime in reversed(list(self.runtimes.values())):
+        # Every relay stops before any database closes: a relay may be delivering into another service.
+        for runtime in self.runtimes.values():
+            await runtime.stop_background()
+        for runtime in self.runtimes.values():
             await runtime.stop()
         await self.bus.stop()

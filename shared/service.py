@@ -151,13 +151,20 @@ class ServiceRuntime:
         self._tasks.append(task)
         return task
 
-    async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+    async def stop_background(self, grace_seconds: float = 10.0) -> None:
+        """Let the relay finish its batch, then cancel whatever background work remains."""
+        self.relay.request_stop()
+        if self._tasks:
+            relay_tasks = [t for t in self._tasks if t.get_name().endswith(":relay")]
+            if relay_tasks:
+                await asyncio.wait(relay_tasks, timeout=grace_seconds)
+            for task in self._tasks:
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
+
+    async def stop(self) -> None:
+        await self.stop_background()
         await self.engine.dispose()
 
     async def ready(self) -> dict[str, bool]:

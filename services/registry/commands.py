@@ -25,6 +25,7 @@ from shared.uow import UnitOfWork
 
 JSON_FIELDS = {
     "ip", "rd_institutions", "quality", "field_flags", "champion", "awards", "maker_china", "honours", "compliance",
+    "evaluation_scores",
 }  # fmt: skip
 
 

@@ -99,7 +99,9 @@ def _enterprise(rng: random.Random, serial: int, county: str, industry: str, nic
                     "standards_drafted": quality > 0.75, "provincial_quality_award": quality > 0.9},
         "field_flags": {"strategic_emerging": quality > 0.6, "chain_gap_filling": quality > 0.85,
                         "serves_chain_leader": quality > 0.5},
-        "national_market_share": str(round(Decimal(quality ** 3) * Decimal("0.25"), 4)),
+        "national_market_share": str(round(Decimal(quality**3) * Decimal("0.25"), 4)),
+        "market_position_attested": quality > 0.8,
+        "evaluation_scores": [{"year": today.year - 1, "score": str(round(Decimal(30 + 65 * quality), 1))}],
         "compliance": [],
     }  # fmt: skip
     if serial % 211 == 17:

@@ -14,6 +14,7 @@ from shared.uow import UnitOfWork
 FACT_FIELDS = (
     "legal_representative", "address", "main_products", "ip", "rd_institutions", "digital_level", "core_systems",
     "management_certs", "product_certs", "quality", "field_flags", "national_market_share", "champion", "awards",
+    "international_market_share", "market_position_attested", "evaluation_scores",
     "maker_china", "honours", "compliance", "province_features",
 )  # fmt: skip
 FINANCIAL_FIELDS = tuple(name for name in FinancialYear.model_fields if name != "year")
@@ -73,8 +74,8 @@ def snapshot(
 
 def facts_of(enterprise: Enterprise) -> dict[str, Any]:
     facts = {name: getattr(enterprise, name) for name in FACT_FIELDS}
-    share = facts["national_market_share"]
-    facts["national_market_share"] = str(share) if share is not None else None
+    for name in ("national_market_share", "international_market_share"):
+        facts[name] = str(facts[name]) if facts[name] is not None else None
     return facts
 
 

@@ -48,13 +48,19 @@ class OutboxRelay:
         self._poll_seconds = poll_seconds
         self._hang_after_publish = hang_after_publish
         self._wakeup = asyncio.Event()
+        self._stopping = False
         self._locking = engine.dialect.name == "postgresql"
 
     def wake(self) -> None:
         self._wakeup.set()
 
+    def request_stop(self) -> None:
+        """Finish the batch in hand, then return: cancelling mid-transaction is avoided."""
+        self._stopping = True
+        self._wakeup.set()
+
     async def run_forever(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 published = await self.publish_pending()
             except Exception:

@@ -54,6 +54,13 @@ class ComplianceRecord(BaseModel):
     note: str | None = None
 
 
+class EvaluationScore(BaseModel):
+    """MIIT's SRDI development evaluation score (工信厅企业〔2024〕75号), as published — never computed here."""
+
+    year: int = Field(ge=2024, le=2100)
+    score: Decimal = Field(ge=0, le=100)
+
+
 class Quality(BaseModel):
     provincial_quality_award: bool = False
     quality_system_certified: bool = False
@@ -105,6 +112,9 @@ class EnterpriseFacts(BaseModel):
     quality: Quality = Field(default_factory=Quality)
     field_flags: FieldFlags = Field(default_factory=FieldFlags)
     national_market_share: Decimal | None = Field(default=None, ge=0, le=1)
+    international_market_share: Decimal | None = Field(default=None, ge=0, le=1)
+    market_position_attested: bool | None = Field(default=None, description="market share proven by evidence")
+    evaluation_scores: list[EvaluationScore] = Field(default_factory=list)
     champion: ChampionFacts = Field(default_factory=ChampionFacts)
     awards: list[Award] = Field(default_factory=list)
     maker_china: list[MakerChina] = Field(default_factory=list)
@@ -171,6 +181,9 @@ class EnterpriseUpdate(BaseModel):
     quality: Quality | None = None
     field_flags: FieldFlags | None = None
     national_market_share: Decimal | None = Field(default=None, ge=0, le=1)
+    international_market_share: Decimal | None = Field(default=None, ge=0, le=1)
+    market_position_attested: bool | None = None
+    evaluation_scores: list[EvaluationScore] | None = None
     champion: ChampionFacts | None = None
     awards: list[Award] | None = None
     maker_china: list[MakerChina] | None = None

@@ -57,6 +57,9 @@ class Enterprise(RegistryTable, table=True):
     quality: dict[str, Any] = _json({})
     field_flags: dict[str, Any] = _json({})
     national_market_share: Decimal | None = Field(default=None, sa_column=Column(Numeric(8, 6), nullable=True))
+    international_market_share: Decimal | None = Field(default=None, sa_column=Column(Numeric(8, 6), nullable=True))
+    market_position_attested: bool | None = None
+    evaluation_scores: list[dict[str, Any]] = _json([])
     champion: dict[str, Any] = _json({})
     awards: list[dict[str, Any]] = _json([])
     maker_china: list[dict[str, Any]] = _json([])
