@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from shared.config import Mode, ServiceSettings
 from shared.events.bus import EventBus
@@ -47,6 +48,8 @@ class Backend:
     database_url: str
     kafka_bootstrap: str | None
     shared_bus: EventBus | None
+    # Each test gets its own topic and group names on the shared broker.
+    kafka_namespace: str = field(default_factory=lambda: f"t{secrets.token_hex(4)}")
 
     @property
     def is_kafka(self) -> bool:
@@ -62,6 +65,7 @@ class Backend:
             "consumer_backoff_max_seconds": 0.2,
             "consumer_max_attempts": 3,
             "relay_poll_seconds": 0.05,
+            "kafka_namespace": self.kafka_namespace,
         }
         return ServiceSettings(**(values | overrides))
 
@@ -69,15 +73,21 @@ class Backend:
         if self.shared_bus is not None:
             return self.shared_bus  # one process, one in-process bus
         assert self.kafka_bootstrap is not None
-        return KafkaBus(self.kafka_bootstrap, partitions=4)
+        return KafkaBus(self.kafka_bootstrap, partitions=4, namespace=self.kafka_namespace)
 
 
 @pytest.fixture(params=["embedded", "kafka"])
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
     if request.param == "embedded":
         return Backend("embedded", f"sqlite+aiosqlite:///{tmp_path / 'srdi.db'}", None, InProcessBus())
-    bootstrap = request.getfixturevalue("kafka_bootstrap")
-    return Backend("kafka", request.getfixturevalue("postgres_url"), bootstrap, None)
+    return kafka_backend(request.getfixturevalue("kafka_bootstrap"), request.getfixturevalue("postgres_url"))
+
+
+def kafka_backend(bootstrap: str, postgres_url: str) -> Backend:
+    """Kafka + PostgreSQL, with databases and topics of this test's own (fresh names)."""
+    namespace = f"t{secrets.token_hex(4)}"
+    database = make_url(postgres_url).set(database=f"srdi_{namespace}").render_as_string(hide_password=False)
+    return Backend("kafka", database, bootstrap, None, namespace)
 
 
 @pytest.fixture
@@ -87,8 +97,9 @@ async def start_runtime(backend: Backend) -> AsyncIterator[Callable[..., Any]]:
 
     async def start(definition: ServiceDefinition, **options: Any) -> ServiceRuntime:
         settings_overrides = options.pop("settings", {})
+        settings = definition.settings_cls(**backend.settings(**settings_overrides).model_dump() | settings_overrides)
         bus = backend.new_bus()
-        runtime = ServiceRuntime(definition, backend.settings(**settings_overrides), bus, **options)
+        runtime = ServiceRuntime(definition, settings, bus, **options)
         await bus.start()
         await runtime.start()
         await bus.start_consumers()

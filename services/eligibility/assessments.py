@@ -61,13 +61,14 @@ async def record_assessment(
     previous = {s.tier: s for s in await uow.session.exec(select(TierStatus).where(TierStatus.uscc == snapshot.uscc))}
     held = recognised_tiers(snapshot, date.today())
     for result in results:
-        before = previous.get(result.tier)
-        _upsert_status(uow, before, snapshot, result, assessment.id, result.tier in held)
-        if (before is None and result.eligible) or (before is not None and before.eligible != result.eligible):
+        status = previous.get(result.tier)
+        was_eligible = status.eligible if status is not None else None
+        _upsert_status(uow, status, snapshot, result, assessment.id, result.tier in held)
+        if was_eligible != result.eligible and (was_eligible is not None or result.eligible):
             uow.emit(
                 TierChanged(
                     uscc=snapshot.uscc, tier=result.tier, eligible=result.eligible,
-                    previously_eligible=before.eligible if before else None, rule_set=result.rule_set,
+                    previously_eligible=was_eligible, rule_set=result.rule_set,
                     assessment_id=assessment.id, prefecture_code=snapshot.prefecture_code,
                 )
             )  # fmt: skip

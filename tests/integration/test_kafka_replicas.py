@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Backend
+from tests.conftest import Backend, kafka_backend
 from tests.support.probe import applied_sequence, count_rows, make_probe_pair, record
 from tests.support.waiting import eventually
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 @pytest.fixture
 def backend(kafka_bootstrap: str, postgres_url: str) -> Backend:
-    return Backend("kafka", postgres_url, kafka_bootstrap, None)
+    return kafka_backend(kafka_bootstrap, postgres_url)
 
 
 async def test_two_consumer_replicas_apply_each_event_once_in_order(start_runtime: Any) -> None:

@@ -15,7 +15,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from prometheus_client import REGISTRY
 
 from shared.events.envelope import topic_for_source
-from tests.conftest import TEST_SIGNING_KEY, Backend
+from tests.conftest import TEST_SIGNING_KEY, Backend, kafka_backend
 from tests.support.probe import RECORDED, count_rows, make_probe_pair, record
 from tests.support.waiting import eventually
 
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 @pytest.fixture
 def backend(kafka_bootstrap: str, postgres_url: str) -> Backend:  # Kafka + PostgreSQL only
-    return Backend("kafka", postgres_url, kafka_bootstrap, None)
+    return kafka_backend(kafka_bootstrap, postgres_url)
 
 
 async def spawn_relay(tag: str, backend: Backend, **env: str) -> asyncio.subprocess.Process:
@@ -35,6 +35,7 @@ async def spawn_relay(tag: str, backend: Backend, **env: str) -> asyncio.subproc
         "SRDI_INTERNAL_SIGNING_KEY": TEST_SIGNING_KEY,
         "SRDI_RELAY_POLL_SECONDS": "0.05",
         "SRDI_LOG_LEVEL": "WARNING",
+        "SRDI_KAFKA_NAMESPACE": backend.kafka_namespace,
     }
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "tests.support.probe_relay", tag,
@@ -90,7 +91,8 @@ async def test_relay_killed_between_publish_and_mark_delivers_once_after_restart
         restarted.terminate()
         await restarted.wait()
 
-    assert await messages_in_topic(backend.kafka_bootstrap or "", topic_for_source(pair.producer.name)) == 10
+    topic = f"{backend.kafka_namespace}.{topic_for_source(pair.producer.name)}"
+    assert await messages_in_topic(backend.kafka_bootstrap or "", topic) == 10
 
     async def duplicates_seen() -> float:
         labels = {"consumer": pair.consumer.name, "type": RECORDED, "outcome": "duplicate"}
