@@ -55,7 +55,10 @@ class UnitOfWork:
     ) -> None:
         session = self.session
         try:
-            await session.rollback()  # a no-op after commit; undoes everything otherwise
+            # Detach what was loaded first, so that objects read in the block stay readable after it;
+            # then roll back (a no-op after commit; undoes everything otherwise).
+            session.expunge_all()
+            await session.rollback()
         finally:
             await session.close()
             self._session = None
