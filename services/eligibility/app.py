@@ -6,7 +6,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.eligibility.api.routes import assessments, evaluate, pyramid, rule_sets
+from services.eligibility.api.routes import assessments, evaluate, pyramid, reassessments, rule_sets, seed_banks
 from services.eligibility.config import EligibilitySettings
 from services.eligibility.domain.rulebook import default_rule_book
 from services.eligibility.handlers import EVENT_HANDLERS
@@ -24,7 +24,14 @@ DEFINITION = ServiceDefinition(
     metadata=metadata,
     tables=messaging,
     migrations_dir=Path(__file__).parent / "migrations",
-    routers=[evaluate.router, assessments.router, rule_sets.router, pyramid.router],
+    routers=[
+        evaluate.router,
+        assessments.router,
+        rule_sets.router,
+        pyramid.router,
+        seed_banks.router,
+        reassessments.router,
+    ],
     consumes=["registry"],
     event_handlers=EVENT_HANDLERS,
     settings_cls=EligibilitySettings,

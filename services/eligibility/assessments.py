@@ -15,6 +15,7 @@ from typing import Any
 from sqlmodel import select
 
 from services.eligibility.domain.engine import assess
+from services.eligibility.domain.facts import Facts
 from services.eligibility.domain.results import TierResult
 from services.eligibility.domain.rulebook import RuleBook
 from services.eligibility.persistence.tables import Assessment, FactsProjection, TierStatus
@@ -45,9 +46,13 @@ async def upsert_projection(uow: UnitOfWork, snapshot: EnterpriseSnapshot) -> Fa
     return row
 
 
+def facts_from_snapshot(snapshot: EnterpriseSnapshot, year: int) -> Facts:
+    """The registry's snapshot through the evaluate contract's own validation, into domain facts."""
+    return profile_to_facts(ProfileIn.model_validate(profile_from_snapshot(snapshot, year)))
+
+
 def assess_snapshot(snapshot: EnterpriseSnapshot, year: int, book: RuleBook | None = None) -> list[TierResult]:
-    profile = ProfileIn.model_validate(profile_from_snapshot(snapshot, year))
-    return assess(profile_to_facts(profile), year, book=book)
+    return assess(facts_from_snapshot(snapshot, year), year, book=book)
 
 
 async def record_assessment(

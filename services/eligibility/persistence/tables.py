@@ -80,9 +80,12 @@ class ReassessmentJob(EligibilityTable, table=True):
 
 
 class SeedBank(EligibilityTable, table=True):
+    """A seed bank (种子库) or the little-giant target list (目标名单) built for a year."""
+
     __tablename__ = "seed_bank"
 
     id: str = Field(primary_key=True, max_length=36)
+    kind: str = Field(default="seed_bank", max_length=20)  # seed_bank | target_list
     year: int = Field(index=True)
     tier: str = Field(max_length=40)
     growth_target: int
@@ -90,6 +93,10 @@ class SeedBank(EligibilityTable, table=True):
     filing_deadline: str = Field(max_length=10)
     scope: str = Field(max_length=10)  # "53" province-wide or a prefecture code
     size: int
+    required_size: int = 0
+    pool_size: int = 0
+    shortfall: int = 0
+    rule_set: str = Field(default="", max_length=80)
     per_prefecture: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     entries: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
     created_by: str = Field(max_length=200)

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Query
 from sqlmodel import col, select
 
-from services.eligibility.api.deps import RuntimeDep
+from services.eligibility.api.deps import RuleBookDep, RuntimeDep
+from services.eligibility.api.serialize import to_jsonable
+from services.eligibility.assessments import facts_from_snapshot
+from services.eligibility.config import EligibilitySettings
+from services.eligibility.domain.roadmap import build_roadmap
+from services.eligibility.domain.vocabulary import Tier
 from services.eligibility.persistence.tables import Assessment, FactsProjection
 from shared.api import PrincipalDep
+from shared.events.catalogue import EnterpriseSnapshot
 from shared.identity import Principal
 from shared.problems import Problem
 from shared.tenancy import check_enterprise_visible
@@ -59,3 +66,23 @@ async def assessment_history(
             .limit(limit)
         )
         return [view(row) for row in rows]
+
+
+@router.get("/{uscc}/roadmap", summary="Roadmap to the next tier / 施工路线图")
+async def roadmap(
+    uscc: str,
+    principal: PrincipalDep,
+    runtime: RuntimeDep,
+    book: RuleBookDep,
+    target: Tier | None = Query(default=None, description="the tier to aim for; default: the next rung not reached"),
+) -> dict[str, Any]:
+    """The gaps to the target tier ordered by how reachable they are, the measures that close them,
+    and the earliest year the enterprise can apply."""
+    async with runtime.uow() as uow:
+        projection = await visible_projection(uow, principal, uscc)
+    settings = runtime.settings
+    assert isinstance(settings, EligibilitySettings)
+    year = settings.assessment_year
+    facts = facts_from_snapshot(EnterpriseSnapshot.model_validate(projection.snapshot), year)
+    plan = await asyncio.to_thread(build_roadmap, facts, year, target=target, book=book)
+    return {"uscc": projection.uscc, "assessment_year": year, **to_jsonable(plan)}

@@ -22,7 +22,7 @@ def upgrade() -> None:
     with op.batch_alter_table('enterprise', schema=None) as batch_op:
         batch_op.add_column(sa.Column('international_market_share', sa.Numeric(precision=8, scale=6), nullable=True))
         batch_op.add_column(sa.Column('market_position_attested', sa.Boolean(), nullable=True))
-        batch_op.add_column(sa.Column('evaluation_scores', sa.JSON(), nullable=False))
+        batch_op.add_column(sa.Column('evaluation_scores', sa.JSON(), nullable=False, server_default='[]'))
 
     # ### end Alembic commands ###
 
