@@ -12,6 +12,7 @@ from __future__ import annotations
 import atexit
 import functools
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -36,7 +37,8 @@ def _run_script(script: str) -> str:
     result = subprocess.run([str(LOCAL / script), "start"], capture_output=True, text=True, timeout=900)
     if result.returncode != 0:
         raise RuntimeError(f"deploy/local/{script} start failed:\n{result.stdout}\n{result.stderr}")
-    return result.stdout.strip().splitlines()[-1].strip()
+    last_line = result.stdout.strip().splitlines()[-1]
+    return re.sub(r"\x1b\[[0-9;]*m", "", last_line).strip()  # no terminal colours in a URL
 
 
 @functools.cache

@@ -21,7 +21,9 @@ fetch_jars() {
   [ -f "$LIBS/.complete" ] && return 0
   command -v mvn >/dev/null || { echo "kafka.sh: Maven (mvn) and Java 17 are needed to fetch Kafka" >&2; exit 1; }
   mkdir -p "$LIBS"
-  mvn -q -B -f "$HERE/kafka/pom.xml" dependency:copy-dependencies -DoutputDirectory="$LIBS" -DincludeScope=runtime
+  # Maven talks on stdout: keep stdout for the one line callers parse (the bootstrap string).
+  mvn -q -B -Dstyle.color=never -f "$HERE/kafka/pom.xml" dependency:copy-dependencies \
+    -DoutputDirectory="$LIBS" -DincludeScope=runtime >&2
   touch "$LIBS/.complete"
 }
 
