@@ -7,7 +7,8 @@ woken; it publishes the rows and marks them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
@@ -62,6 +63,17 @@ class UnitOfWork:
         finally:
             await session.close()
             self._session = None
+
+    @contextlib.asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """A nested transaction: on error its changes and the events it emitted are both undone."""
+        mark = len(self._pending)
+        try:
+            async with self.session.begin_nested():
+                yield
+        except BaseException:
+            del self._pending[mark:]
+            raise
 
     def emit(self, event: IntegrationEvent | Envelope) -> Envelope:
         envelope = event if isinstance(event, Envelope) else event.to_envelope(current_traceparent())

@@ -36,8 +36,12 @@ from services.registry.persistence.tables import Enterprise, ImportJob, ImportPr
 from shared.identity import Principal
 from shared.problems import Problem
 from shared.service import ServiceRuntime
+from shared.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
+
+
+CheckedRow = tuple[ParsedRow, EnterpriseCreate, FinancialReportIn | None]
 
 
 @dataclass
@@ -95,23 +99,35 @@ async def run_import(runtime: ServiceRuntime, job_id: str, path: Path, principal
 async def apply_chunk(runtime: ServiceRuntime, chunk: list[tuple[int, dict[str, Any]]], principal: Principal,
                       dry_run: bool, seen: dict[tuple[str, int | None], int]) -> ChunkOutcome:  # fmt: skip
     outcome = ChunkOutcome()
-    groups: dict[str, list[tuple[ParsedRow, EnterpriseCreate, FinancialReportIn | None]]] = {}
+    groups: dict[str, list[CheckedRow]] = {}
     for number, raw in chunk:
         checked = validate_row(number, raw, seen, outcome.problems)
         if checked is not None:
             groups.setdefault(checked[0].uscc, []).append(checked)
+    allowed: dict[str, list[CheckedRow]] = {}
     for uscc, rows in groups.items():
         problem = check_scope(principal, rows[0][1])
         if problem is not None:
             outcome.problems += [RowProblem(r[0].row, "所在区县代码", r[1].county_code, *problem) for r in rows]
-        elif dry_run:
-            outcome.applied += len(rows)
         else:
-            outcome.applied += await _apply_group(runtime, principal, uscc, rows, outcome.problems)
+            allowed[uscc] = rows
+    if dry_run:
+        outcome.applied += sum(len(rows) for rows in allowed.values())
+    else:
+        outcome.applied += await _apply_groups(runtime, principal, allowed, outcome.problems)
     return outcome
 
 
-CheckedRow = tuple[ParsedRow, EnterpriseCreate, FinancialReportIn | None]
+async def _apply_groups(runtime: ServiceRuntime, principal: Principal, groups: dict[str, list[CheckedRow]],
+                        problems: list[RowProblem]) -> int:  # fmt: skip
+    """The chunk in one transaction (one commit, not one per enterprise), each enterprise in its own
+    savepoint so that a failing enterprise is rolled back alone, events included."""
+    async with runtime.uow() as uow:
+        applied = 0
+        for uscc, rows in groups.items():
+            applied += await _apply_group(uow, principal, uscc, rows, problems)
+        await uow.commit()
+    return applied
 
 
 def validate_row(
@@ -161,12 +177,11 @@ def check_scope(principal: Principal, enterprise: EnterpriseCreate) -> tuple[str
     return None
 
 
-async def _apply_group(runtime: ServiceRuntime, principal: Principal, uscc: str,
-                       rows: list[tuple[ParsedRow, EnterpriseCreate, FinancialReportIn | None]],
+async def _apply_group(uow: UnitOfWork, principal: Principal, uscc: str, rows: list[CheckedRow],
                        problems: list[RowProblem]) -> int:  # fmt: skip
-    """One enterprise, one transaction: register it with its years, or add its years."""
+    """One enterprise: register it with its years, or add its years."""
     try:
-        async with runtime.uow() as uow:
+        async with uow.savepoint():
             existing = await uow.session.get(Enterprise, uscc)
             reports = {row[0].year: row[2] for row in rows if row[2] is not None and row[0].year is not None}
             if existing is None:
@@ -175,7 +190,6 @@ async def _apply_group(runtime: ServiceRuntime, principal: Principal, uscc: str,
                 access.check_write(principal, existing)
                 for year, report in sorted(reports.items()):
                     await commands.report_financials(uow, existing, year, report)
-            await uow.commit()
         return len(rows)
     except Problem as problem:
         problems += [RowProblem(r[0].row, "统一社会信用代码", uscc, problem.title_zh, problem.title) for r in rows]

@@ -362,8 +362,8 @@ def export_row(enterprise: dict[str, Any], report: dict[str, Any] | None) -> lis
     row: list[Any] = []
     for name, kind in COLUMNS.values():
         value = values.get(name)
-        if kind == "list" and value:
-            value = "；".join(value)
+        if kind == "list":
+            value = "；".join(value) if value else None
         elif kind == "money" and value is not None:
             value = float(value) if Decimal(value) == Decimal(value).quantize(Decimal("0.01")) else str(value)
         elif kind == "bool" and value is not None:
