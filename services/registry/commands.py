@@ -43,9 +43,13 @@ def _plain(value: Any) -> Any:
 
 
 async def register(
-    uow: UnitOfWork, data: EnterpriseCreate, reports: dict[int, FinancialReportIn] | None = None
+    uow: UnitOfWork,
+    data: EnterpriseCreate,
+    reports: dict[int, FinancialReportIn] | None = None,
+    recognitions: list[RecognitionIn] | None = None,
 ) -> Enterprise:
-    """Register an enterprise (with the financial years an import brings along): one event."""
+    """Register an enterprise — with the financial years and recognitions an import or a data load
+    brings along — as one change announced by one event."""
     if await uow.session.get(Enterprise, data.uscc) is not None:
         raise Problem(409, "already-registered", "Enterprise already registered", "该企业已登记", detail=data.uscc)
     now = _now()
@@ -70,9 +74,11 @@ async def register(
         uow.session.add(report)
     if financials:
         enterprise.size_class = validation.size_class(enterprise.industry_code, financials[-1])
+    held = [_recognition(data.uscc, r) for r in recognitions or []]
+    uow.session.add_all(held)
     await uow.session.flush()
     uow.emit(
-        EnterpriseRegistered(uscc=data.uscc, enterprise=snapshot(enterprise, financials, [], sorted(data.key_fields)))
+        EnterpriseRegistered(uscc=data.uscc, enterprise=snapshot(enterprise, financials, held, sorted(data.key_fields)))
     )
     return enterprise
 
@@ -175,12 +181,16 @@ async def _refresh_size_class(uow: UnitOfWork, enterprise: Enterprise) -> None:
     uow.session.add(enterprise)
 
 
-async def grant_recognition(uow: UnitOfWork, enterprise: Enterprise, data: RecognitionIn) -> Recognition:
-    assert data.valid_to is not None
-    recognition = Recognition(
-        uscc=enterprise.uscc, tier=data.tier, level=data.level, batch=data.batch,
-        valid_from=data.valid_from, valid_to=data.valid_to,
+def _recognition(uscc: str, data: RecognitionIn) -> Recognition:
+    assert data.valid_to is not None  # RecognitionIn fills it (three years)
+    return Recognition(
+        uscc=uscc, tier=data.tier, level=data.level, batch=data.batch, valid_from=data.valid_from,
+        valid_to=data.valid_to,
     )  # fmt: skip
+
+
+async def grant_recognition(uow: UnitOfWork, enterprise: Enterprise, data: RecognitionIn) -> Recognition:
+    recognition = _recognition(enterprise.uscc, data)
     uow.session.add(recognition)
     await uow.session.flush()
     await _bump_version(uow, enterprise)

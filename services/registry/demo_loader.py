@@ -26,9 +26,8 @@ async def load_demo_population(runtime: ServiceRuntime, count: int, seed: int, b
                 if await uow.session.get(Enterprise, demo.enterprise["uscc"]) is not None:
                     continue
                 reports = {year: FinancialReportIn.model_validate(report) for year, report in demo.financials.items()}
-                enterprise = await commands.register(uow, EnterpriseCreate.model_validate(demo.enterprise), reports)
-                for recognition in demo.recognitions:
-                    await commands.grant_recognition(uow, enterprise, RecognitionIn.model_validate(recognition))
+                held = [RecognitionIn.model_validate(recognition) for recognition in demo.recognitions]
+                await commands.register(uow, EnterpriseCreate.model_validate(demo.enterprise), reports, held)
                 loaded += 1
             await uow.commit()
     return loaded
