@@ -8,10 +8,14 @@ events keep their order across partitions.
 
 from __future__ import annotations
 
-import pytest
+from typing import Any
 
-from shared.events.envelope import Envelope, topic_for_source
+import pytest
+from aiokafka import AIOKafkaConsumer
+
+from shared.events.envelope import Envelope, dead_letter_topic, topic_for_source
 from shared.service import ServiceRuntime
+from tests.conftest import Backend
 from tests.support.probe import RECORDED, applied_sequence, count_rows, make_probe_pair, record
 from tests.support.waiting import eventually
 
@@ -70,7 +74,22 @@ async def test_the_same_event_delivered_twice_has_one_effect(start_runtime) -> N
     assert await effects(consumer, pair) == 1
 
 
-async def test_poison_event_is_dead_lettered_consumer_goes_on_and_replay_applies_it_once(start_runtime) -> None:  # type: ignore[no-untyped-def]
+async def read_topic(backend: Backend, topic: str) -> list[Any]:
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=backend.kafka_bootstrap, auto_offset_reset="earliest",
+                                enable_auto_commit=False, group_id=None)  # fmt: skip
+    await consumer.start()
+    try:
+        messages: list[Any] = []
+        while batch := await consumer.getmany(timeout_ms=1500):
+            messages += [m for partition in batch.values() for m in partition]
+        return messages
+    finally:
+        await consumer.stop()
+
+
+async def test_poison_event_is_dead_lettered_consumer_goes_on_and_replay_applies_it_once(
+    start_runtime, backend: Backend
+) -> None:  # type: ignore[no-untyped-def]
     pair = make_probe_pair()
     pair.control.poison_subjects.add("POISON")
     consumer = await start_runtime(pair.consumer)
@@ -85,6 +104,10 @@ async def test_poison_event_is_dead_lettered_consumer_goes_on_and_replay_applies
     assert letters[0]["subject"] == "POISON"
     assert letters[0]["attempts"] == 3
     assert "poison event" in letters[0]["error"]
+    if backend.is_kafka:  # and the dead-letter topic carries it with the error
+        dead = await read_topic(backend, f"{backend.kafka_namespace}.{dead_letter_topic(pair.consumer.name)}")
+        assert [(m.key, dict(m.headers)["srdi-consumer"]) for m in dead] == [(b"POISON", pair.consumer.name.encode())]
+        assert b"poison event" in dict(dead[0].headers)["srdi-error"]
 
     pair.control.poison_subjects.clear()  # the fix
     outcomes = await consumer.consumer.replay_dead_letters()
