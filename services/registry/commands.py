@@ -15,6 +15,7 @@ from services.registry.persistence.tables import Enterprise, EnterpriseKeyField,
 from services.registry.snapshots import financial_year, load_aggregate, recognition_held, snapshot
 from shared.events.catalogue import (
     EnterpriseRegistered,
+    EnterpriseSnapshot,
     EnterpriseUpdated,
     FinancialsReported,
     RecognitionExpired,
@@ -105,15 +106,18 @@ async def update_enterprise(uow: UnitOfWork, enterprise: Enterprise, changes: En
     if not changed:
         return []
     await _bump_version(uow, enterprise)
-    _, financials, recognitions, tags = await load_aggregate(uow, enterprise.uscc)
     uow.emit(
         EnterpriseUpdated(
-            uscc=enterprise.uscc,
-            changed_fields=sorted(changed),
-            enterprise=snapshot(enterprise, financials, recognitions, tags),
+            uscc=enterprise.uscc, changed_fields=sorted(changed), enterprise=await _snapshot_now(uow, enterprise)
         )
     )
     return changed
+
+
+async def _snapshot_now(uow: UnitOfWork, enterprise: Enterprise) -> EnterpriseSnapshot:
+    """The aggregate as it stands in this transaction, for the event that announces the change."""
+    _, financials, recognitions, tags = await load_aggregate(uow, enterprise.uscc)
+    return snapshot(enterprise, financials, recognitions, tags)
 
 
 async def _bump_version(uow: UnitOfWork, enterprise: Enterprise) -> None:
@@ -159,13 +163,12 @@ async def report_financials(uow: UnitOfWork, enterprise: Enterprise, year: int, 
     await uow.session.flush()
     await _refresh_size_class(uow, enterprise)
     await _bump_version(uow, enterprise)
-    _, financials, recognitions, tags = await load_aggregate(uow, enterprise.uscc)
     uow.emit(
         FinancialsReported(
             uscc=enterprise.uscc,
             year=year,
             report=financial_year(report),
-            enterprise=snapshot(enterprise, financials, recognitions, tags),
+            enterprise=await _snapshot_now(uow, enterprise),
         )
     )
     return created
@@ -194,12 +197,11 @@ async def grant_recognition(uow: UnitOfWork, enterprise: Enterprise, data: Recog
     uow.session.add(recognition)
     await uow.session.flush()
     await _bump_version(uow, enterprise)
-    _, financials, recognitions, tags = await load_aggregate(uow, enterprise.uscc)
     uow.emit(
         RecognitionGranted(
             uscc=enterprise.uscc,
             recognition=recognition_held(recognition),
-            enterprise=snapshot(enterprise, financials, recognitions, tags),
+            enterprise=await _snapshot_now(uow, enterprise),
         )
     )
     return recognition
@@ -215,13 +217,12 @@ async def expire_recognitions(uow: UnitOfWork, today: date) -> int:
     for recognition in due:
         recognition.expired_announced = True
         uow.session.add(recognition)
-        enterprise, financials, recognitions, tags = await load_aggregate(uow, recognition.uscc)
-        assert enterprise is not None
+        enterprise = await uow.session.get(Enterprise, recognition.uscc)
+        assert enterprise is not None  # a recognition's enterprise is never deleted (foreign key)
         uow.emit(
             RecognitionExpired(
-                uscc=recognition.uscc,
-                recognition=recognition_held(recognition),
-                enterprise=snapshot(enterprise, financials, recognitions, tags),
+                uscc=recognition.uscc, recognition=recognition_held(recognition),
+                enterprise=await _snapshot_now(uow, enterprise),
             )
-        )
+        )  # fmt: skip
     return len(due)
