@@ -50,6 +50,7 @@ class Backend:
     shared_bus: EventBus | None
     # Each test gets its own topic and group names on the shared broker.
     kafka_namespace: str = field(default_factory=lambda: f"t{secrets.token_hex(4)}")
+    kafka_replication: int = 1
 
     @property
     def is_kafka(self) -> bool:
@@ -66,6 +67,7 @@ class Backend:
             "consumer_max_attempts": 3,
             "relay_poll_seconds": 0.05,
             "kafka_namespace": self.kafka_namespace,
+            "kafka_replication": self.kafka_replication,
         }
         return ServiceSettings(**(values | overrides))
 
@@ -73,7 +75,7 @@ class Backend:
         if self.shared_bus is not None:
             return self.shared_bus  # one process, one in-process bus
         assert self.kafka_bootstrap is not None
-        return KafkaBus(self.kafka_bootstrap, partitions=4, namespace=self.kafka_namespace)
+        return KafkaBus(self.kafka_bootstrap, 4, self.kafka_replication, namespace=self.kafka_namespace)
 
 
 @pytest.fixture(params=["embedded", "kafka"])

@@ -68,3 +68,21 @@ def postgres_url() -> str:
         atexit.register(container.stop)
         return str(container.get_connection_url())
     return _run_script("postgres.sh")
+
+
+@functools.cache
+def kafka_cluster_bootstrap() -> str:
+    """A 3-broker cluster for fault tests (replication 3, min ISR 2): ``SRDI_KAFKA_CLUSTER_BOOTSTRAP``
+    when set, else ``deploy/local/kafka.sh start --brokers 3``."""
+    if os.environ.get("SRDI_KAFKA_CLUSTER_BOOTSTRAP"):
+        return os.environ["SRDI_KAFKA_CLUSTER_BOOTSTRAP"]
+    result = subprocess.run([str(LOCAL / "kafka.sh"), "start", "--brokers", "3"], capture_output=True, text=True,
+                            timeout=900)  # fmt: skip
+    if result.returncode != 0:
+        raise RuntimeError(f"deploy/local/kafka.sh start --brokers 3 failed:\n{result.stdout}\n{result.stderr}")
+    return re.sub(r"\x1b\[[0-9;]*m", "", result.stdout.strip().splitlines()[-1]).strip()
+
+
+def kafka_cluster_broker(action: str, node: int) -> None:
+    """Stop or start one broker of the local 3-broker cluster (``stop-broker`` / ``start-broker``)."""
+    subprocess.run([str(LOCAL / "kafka.sh"), action, str(node)], check=True, capture_output=True, timeout=120)

@@ -5,8 +5,8 @@
 #   deploy/local/kafka.sh start [--brokers 1|3]   prints the bootstrap string when the broker answers
 #   deploy/local/kafka.sh stop | status
 #
-# Single node: client port 19092, controller 19093. Three nodes (fault tests): clients 19092/19094/19096,
-# controllers 19193/19195/19197, replication factor 3, min ISR 2.
+# Single node: client port 19092, controller 19093. Three nodes (fault tests): clients 19192/19194/19196,
+# controllers 19293/19295/19297, replication factor 3, min ISR 2.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -29,7 +29,8 @@ fetch_jars() {
 
 node_ports() {  # node id -> "client controller"
   local brokers=$1 id=$2
-  if [ "$brokers" = 1 ]; then echo "19092 19093"; else echo "$((19090 + 2 * id)) $((19191 + 2 * id))"; fi
+  # The 3-node cluster uses its own ports so that it can run beside the single broker.
+  if [ "$brokers" = 1 ]; then echo "19092 19093"; else echo "$((19190 + 2 * id)) $((19291 + 2 * id))"; fi
 }
 
 write_config() {
