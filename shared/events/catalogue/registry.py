@@ -1,48 +1,14 @@
-"""The catalogue of integration events: one pydantic model per versioned event type.
-
-Producers build these and emit them through the unit of work; consumers read ``envelope.data`` back
-with the same model. The AsyncAPI document under ``docs/`` is generated from this module
-(``python -m shared.events.asyncapi``), and a unit test fails when the two drift apart.
-A breaking change to an event means a new ``.v2`` type beside the old one, never an edit in place.
-"""
+"""Events the registry produces (topic ``srdi.registry.events``)."""
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from shared.events.envelope import Envelope
-
-
-class IntegrationEvent(BaseModel):
-    """Base of every event. ``TYPE`` is the CloudEvents type; ``SUBJECT_FIELD`` names the field
-    whose value becomes the envelope subject (and so the partition key)."""
-
-    TYPE: ClassVar[str]
-    SOURCE: ClassVar[str]
-    SUMMARY: ClassVar[str] = ""
-    SUBJECT_FIELD: ClassVar[str] = "uscc"
-
-    model_config = ConfigDict(frozen=True)
-
-    def to_envelope(self, traceparent: str | None = None) -> Envelope:
-        return Envelope(
-            source=f"/srdi/{self.SOURCE}",
-            type=self.TYPE,
-            subject=str(getattr(self, self.SUBJECT_FIELD)),
-            traceparent=traceparent,
-            data=self.model_dump(mode="json"),
-        )
-
-    @classmethod
-    def from_envelope(cls, envelope: Envelope) -> Any:
-        return cls.model_validate(envelope.data)
-
-
-# --- registry ------------------------------------------------------------------------------------
+from shared.events.catalogue.base import IntegrationEvent
 
 
 class FinancialYear(BaseModel):
@@ -133,54 +99,3 @@ class RecognitionExpired(IntegrationEvent):
     uscc: str
     recognition: RecognitionHeld
     enterprise: EnterpriseSnapshot
-
-
-# --- eligibility ---------------------------------------------------------------------------------
-
-
-class TierOutcome(BaseModel):
-    tier: str
-    rule_set: str
-    eligible: bool
-    decision: str
-    score: Decimal | None = None
-    passed_via: str | None = None
-    gaps: int = 0
-
-
-class EligibilityAssessed(IntegrationEvent):
-    TYPE = "srdi.eligibility.assessed.v1"
-    SOURCE = "eligibility"
-    SUMMARY = "An enterprise was (re-)assessed against every tier."
-    uscc: str
-    assessment_id: str
-    assessment_year: int
-    prefecture_code: str
-    results: list[TierOutcome]
-
-
-class TierChanged(IntegrationEvent):
-    TYPE = "srdi.eligibility.tier_changed.v1"
-    SOURCE = "eligibility"
-    SUMMARY = "Eligibility for one tier flipped (emitted only on a change)."
-    uscc: str
-    tier: str
-    eligible: bool
-    previously_eligible: bool | None
-    rule_set: str
-    assessment_id: str
-    prefecture_code: str
-
-
-CATALOGUE: dict[str, type[IntegrationEvent]] = {
-    cls.TYPE: cls
-    for cls in (
-        EnterpriseRegistered,
-        EnterpriseUpdated,
-        FinancialsReported,
-        RecognitionGranted,
-        RecognitionExpired,
-        EligibilityAssessed,
-        TierChanged,
-    )
-}
