@@ -234,7 +234,7 @@ def test_the_reference_profiles_qualify_on_their_edges(tier: str, profile: dict[
             },
             "not_met",
             None,
-        ),  # fmt: skip
+        ),
         # Missing facts: cannot decide, and the answer names the fact.
         ({"key_chain_link": True}, "undetermined", "supply field_industry_category"),
         ({"six_foundations": "key_software"}, "undetermined", "supply field_key_chain_link"),
@@ -277,7 +277,7 @@ def test_little_giant_field_block_missing_names_what_is_needed() -> None:
             },
             "met",
             None,
-        ),  # fmt: skip
+        ),
         # The edge: 3 qualifying is one short.
         (
             {
@@ -288,7 +288,7 @@ def test_little_giant_field_block_missing_names_what_is_needed() -> None:
             },
             "not_met",
             None,
-        ),  # fmt: skip
+        ),
         # IP transferred in does not count.
         (
             {
@@ -299,7 +299,7 @@ def test_little_giant_field_block_missing_names_what_is_needed() -> None:
             },
             "not_met",
             None,
-        ),  # fmt: skip
+        ),
         # Not related to the main product / not applied with benefit: does not count.
         ({"class1": 9, "class1_applied_main_product": 3}, "not_met", None),
         # Plenty of Class I IP, but the qualifiers unknown: cannot decide, needs X.
@@ -307,12 +307,12 @@ def test_little_giant_field_block_missing_names_what_is_needed() -> None:
             {"class1": 9, "class1_applied_main_product": 9, "class1_main_product_own": 9},
             "undetermined",
             "supply ip_class1_main_product_own_top3",
-        ),  # fmt: skip
+        ),
         (
             {"class1": 9, "class1_applied_main_product": 9, "class1_main_product_own_top3": 4},
             "undetermined",
             "supply ip_class1_main_product_own",
-        ),  # fmt: skip
+        ),
         ({"class1": 9}, "undetermined", "supply ip_class1_applied_main_product"),
     ],
 )
