@@ -107,6 +107,20 @@ class IpIn(ContractModel):
     class2: Count | None = None
     invention_patents: Count | None = None
     class1_applied_main_product: Count | None = None
+    # Additions (2026 little giant): of class1_applied_main_product, not transferred in; of those, the
+    # enterprise among the first three rights holders.
+    class1_main_product_own: Count | None = None
+    class1_main_product_own_top3: Count | None = None
+
+    @model_validator(mode="after")
+    def _nested(self) -> IpIn:
+        chain = [self.class1_applied_main_product, self.class1_main_product_own, self.class1_main_product_own_top3]
+        known = [n for n in chain if n is not None]
+        if any(a < b for a, b in zip(known, known[1:], strict=False)):
+            raise ValueError(
+                "class1_main_product_own_top3 ≤ class1_main_product_own ≤ class1_applied_main_product (nested counts)"
+            )
+        return self
 
 
 class RdInstitutionIn(ContractModel):
@@ -130,6 +144,9 @@ class FieldIn(ContractModel):
     chain_gap_filling: bool | None = None
     time_honoured_brand: bool | None = None
     serves_chain_leader: bool | None = None
+    # Additions (2026 little giant); null means "not supplied" for both.
+    industry_category: Literal["traditional", "emerging", "future", "other"] | None = None
+    key_chain_link: bool | None = None
 
 
 class ChampionIn(ContractModel):
@@ -141,12 +158,26 @@ class ChampionIn(ContractModel):
     technology_leading: Literal["international", "domestic", "none"] | None = None
     profit_above_industry: bool | None = None
     energy_advanced: bool | None = None
+    # Additions (2023 national text: revenue or profit leading in the industry).
+    revenue_leading: bool | None = None
+    profit_leading: bool | None = None
 
 
 class AwardIn(ContractModel):
     level: Literal["national", "provincial"]
     year: Year
     rank: Rank | None = None
+    # Additions: which award (the little giant's IP waiver names four national ones), and its certificate date.
+    kind: (
+        Literal["sci_tech_progress", "natural_science", "technological_invention", "national_defence", "other"] | None
+    ) = None
+    certificate_date: date | None = None
+
+    @model_validator(mode="after")
+    def _date_in_year(self) -> AwardIn:
+        if self.certificate_date is not None and self.certificate_date.year != self.year:
+            raise ValueError("certificate_date must fall in the award's year")
+        return self
 
 
 class MakerChinaIn(ContractModel):
@@ -164,6 +195,7 @@ class ComplianceIn(ContractModel):
     serious_dishonesty_list: bool | None = None
     major_accident_3y: bool | None = None
     prohibited_products: bool | None = None
+    data_falsification_3y: bool | None = None  # addition (2026 gate)
 
 
 class RecognitionIn(ContractModel):
@@ -205,6 +237,9 @@ class ProfileIn(ContractModel):
     international_market_share: Ratio | None = None
     market_position_attested: bool | None = None
     evaluation_scores: list[EvaluationScoreIn] | None = None
+    # Additions (2026 readings): renown is evidence only; the little-giant notice's group exclusion.
+    renown_attested: bool | None = None
+    group_little_giant_similar: bool | None = None
 
     @field_validator("financials")
     @classmethod
@@ -337,6 +372,8 @@ def profile_to_facts(profile: ProfileIn) -> domain.Facts:
         international_market_share=profile.international_market_share,
         market_position_attested=profile.market_position_attested,
         evaluation_scores=tuple(domain.EvaluationScore(s.year, s.score) for s in profile.evaluation_scores or []),
+        renown_attested=profile.renown_attested,
+        group_little_giant_similar=profile.group_little_giant_similar,
     )
 
 

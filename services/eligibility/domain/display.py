@@ -49,8 +49,12 @@ CHOICE_LABELS: dict[str, Text] = {
     "municipal": Text("市级", "municipal"),
     "below_municipal": Text("市级以下", "below municipal"),
     "none": Text("无", "none"),
-    "international": Text("国际领先", "internationally leading"),
+    "international": Text("国际先进或领先", "internationally advanced or leading"),
     "domestic": Text("国内领先", "domestically leading"),
+    "traditional": Text("传统产业", "traditional industries"),
+    "emerging": Text("新兴产业", "emerging industries"),
+    "future": Text("未来产业", "future industries"),
+    "other": Text("其他", "other"),
 }
 
 

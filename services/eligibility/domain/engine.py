@@ -76,7 +76,7 @@ def assess_tier(
 ) -> TierResult:
     book = book or default_rule_book()
     standard = book.size_standard(on or reference_date(assessment_year))
-    env = Env(facts, Context(assessment_year, standard), rule_set.conventions, rule_set.undetermined_when_missing)
+    env = Env(facts, Context(assessment_year, standard, on), rule_set.conventions, rule_set.undetermined_when_missing)
     rules = rule_set.definition
     checked = [evaluate_top(t, env) for t in [*rules.gate, *required_conditions(rule_set, re_review)]]
     statuses = [outcome.status for outcome, _ in checked]

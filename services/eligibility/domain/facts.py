@@ -42,6 +42,10 @@ class IntellectualProperty:
     invention_patents: int | None = None
     # Class I IP related to the main product, applied in production and producing economic benefit.
     class1_applied_main_product: int | None = None
+    # Of those: not transferred in (2026 little giant); of those again: the enterprise is among the first
+    # three rights holders. Nested counts, so each is at most the one before.
+    class1_main_product_own: int | None = None
+    class1_main_product_own_top3: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +71,9 @@ class ProductField:
     chain_gap_filling: bool | None = None
     time_honoured_brand: bool | None = None
     serves_chain_leader: bool | None = None
+    # 2026 little giant: traditional / emerging / future / other (None: not supplied), and at a key chain link.
+    industry_category: str | None = None
+    key_chain_link: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +86,9 @@ class Champion:
     technology_leading: str | None = None  # vocabulary.TECHNOLOGY_LEADING
     profit_above_industry: bool | None = None
     energy_advanced: bool | None = None
+    # 2023 national text: "主营业务收入或利润行业领先".
+    revenue_leading: bool | None = None
+    profit_leading: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +96,8 @@ class Award:
     level: str  # vocabulary.AWARD_LEVELS
     year: int
     rank: int | None = None
+    kind: str | None = None  # vocabulary.AWARD_KINDS; None: not supplied
+    certificate_date: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +118,8 @@ class Compliance:
     serious_dishonesty_list: bool | None = None
     major_accident_3y: bool | None = None
     prohibited_products: bool | None = None
+    # 2026 gate: a title cancelled for data falsification in the last 3 years.
+    data_falsification_3y: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +165,9 @@ class Facts:
     international_market_share: Decimal | None = None
     market_position_attested: bool | None = None
     evaluation_scores: tuple[EvaluationScore, ...] = ()
+    # 2026 readings: renown is evidence only; the yearly little-giant notice's group exclusion.
+    renown_attested: bool | None = None
+    group_little_giant_similar: bool | None = None
 
     def year(self, year: int) -> FinancialYear | None:
         for entry in self.financials:

@@ -314,8 +314,12 @@ def condition_gaps(
         return [g for i, c in enumerate(outcome.children) for g in condition_gaps(_sub(code, c, i), c, env)]
     if isinstance(node, AnyOf):
         # The first alternative is the text's main route; the others are listed in the explanation.
-        first = outcome.children[0]
-        return condition_gaps(_sub(code, first, 0), first, env, points_gain)
+        # Undetermined: the first alternative that could still hold names the missing fact.
+        index = 0
+        if outcome.status is Status.UNDETERMINED:
+            index = next(i for i, c in enumerate(outcome.children) if c.status is Status.UNDETERMINED)
+        first = outcome.children[index]
+        return condition_gaps(_sub(code, first, index), first, env, points_gain)
     assert isinstance(node, ByCase)
     decisive = outcome.chosen or next(c for c in outcome.children if c.status is Status.UNDETERMINED)
     return condition_gaps(code, decisive, env, points_gain, label)

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.eligibility.domain.text import Text
 from services.eligibility.domain.vocabulary import (
     CORE_SYSTEM_CODES,
+    INDUSTRY_CATEGORIES,
     PRODUCT_CERT_CODES,
     RD_INSTITUTION_LEVELS,
     TECHNOLOGY_LEADING,
@@ -63,6 +64,21 @@ class ProductCertArgs(MetricArgs):
 
 class ProvinceFeatureArgs(MetricArgs):
     key: str
+
+
+class NationalAwardArgs(MetricArgs):
+    """One of the four national S&T awards, ranked within `max_rank`, certified at most `within_years`
+    before the assessment's reference date (criteria.md, "2026 readings")."""
+
+    max_rank: int = Field(ge=1)
+    within_years: int = Field(ge=1)
+
+
+class RuleParameterArgs(MetricArgs):
+    """A switch written in the rule file itself (e.g. an unproven relaxation, off by default)."""
+
+    name: str
+    value: bool
 
 
 @dataclass(frozen=True)
@@ -312,6 +328,68 @@ CATALOGUE: dict[str, MetricSpec] = {
             "main product's market share relatively high (evidenced)",
         ),
         _m("province_feature", "choice", "none", "省级特色指标事实", "province-defined fact", args=ProvinceFeatureArgs),
+        # --- 2026 readings checked against annex quotations (criteria.md) ---
+        _m(
+            "ip_class1_main_product_own",
+            "number",
+            "count",
+            "与主导产品相关、实现收益且非受让取得的Ⅰ类知识产权",
+            "Class I IP applied to the main product, not transferred in",
+        ),
+        _m(
+            "ip_class1_main_product_own_top3",
+            "number",
+            "count",
+            "其中企业为前三位权利人的Ⅰ类知识产权",
+            "of those, Class I IP with the enterprise among the first 3 rights holders",
+        ),
+        _m(
+            "field_industry_category",
+            "choice",
+            "none",
+            "主导产品所属产业（传统、新兴、未来产业）",
+            "industry of the main product (traditional, emerging, future)",
+            choices=INDUSTRY_CATEGORIES,
+        ),
+        _m("field_key_chain_link", "flag", "none", "处于产业链关键环节", "at a key link of an industrial chain"),
+        _m(
+            "national_st_award",
+            "flag",
+            "none",
+            "国家科学技术进步奖、自然科学奖、技术发明奖或国防科技奖（自证书日期起计）",
+            "national S&T progress, natural science, technological invention or defence S&T award (from the certificate date)",
+            args=NationalAwardArgs,
+        ),
+        _m(
+            "data_falsification_3y",
+            "flag",
+            "none",
+            "近三年因弄虚作假被撤销称号",
+            "title cancelled for data falsification in the last 3 years",
+        ),
+        _m(
+            "champion_revenue_leading",
+            "flag",
+            "none",
+            "主营业务收入行业领先",
+            "main business revenue leading in the industry",
+        ),
+        _m("champion_profit_leading", "flag", "none", "利润行业领先", "profit leading in the industry"),
+        _m(
+            "renown_attested",
+            "flag",
+            "none",
+            "主导产品知名度、影响力（需佐证材料）",
+            "renown and influence of the main product (evidence needed)",
+        ),
+        _m(
+            "group_little_giant_similar",
+            "flag",
+            "none",
+            "受已认定“小巨人”企业控制或与生产同类产品的“小巨人”企业同属一个集团",
+            "controlled by, or in one group with, a recognised little giant making similar products",
+        ),
+        _m("rule_parameter", "flag", "none", "规则参数", "rule-set parameter", args=RuleParameterArgs),
     )
 }
 

@@ -22,12 +22,15 @@ from services.eligibility.domain.metric_catalogue import (
     HonourArgs,
     MakerChinaArgs,
     MetricArgs,
+    NationalAwardArgs,
     ProductCertArgs,
     ProvinceFeatureArgs,
     RecognitionArgs,
+    RuleParameterArgs,
 )
 from services.eligibility.domain.ruleset import SizeClass, SizeStandard
 from services.eligibility.domain.text import NOT_SUPPLIED, Text
+from services.eligibility.domain.vocabulary import NATIONAL_ST_AWARD_KINDS
 
 Value = Fraction | bool | str | int
 
@@ -46,6 +49,11 @@ class Measured:
 class Context:
     assessment_year: int
     size_standard: SizeStandard
+    reference: date | None = None  # the assessment's reference date; None: 31 December of the year
+
+    @property
+    def on(self) -> date:
+        return self.reference or date(self.assessment_year, 12, 31)
 
 
 ScalarMetric = Callable[[Facts, Context, int, Any], Measured]
@@ -342,6 +350,50 @@ def _compliance(attr: str) -> Callable[[Facts], bool | None]:
     return lambda f: getattr(f.compliance, attr) if f.compliance is not None else None
 
 
+def day_number(day: date) -> int:
+    """yyyymmdd as an integer: adding n years is + n·10000, and a 29 February that does not exist in the
+    later year compares as its 28 February would."""
+    return day.year * 10000 + day.month * 100 + day.day
+
+
+def award_window(year: int, certificate: date | None, on: date, within_years: int) -> bool | None:
+    """Whether an award counts on `on`: certified on or before it, at most `within_years` before it.
+    With only the award's year, None when the answer depends on the unknown day."""
+    reference, span = day_number(on), within_years * 10000
+    earliest, latest = (
+        (day_number(certificate),) * 2 if certificate is not None else (year * 10000 + 101, year * 10000 + 1231)
+    )
+    if earliest + span >= reference and latest <= reference:
+        return True
+    if latest + span < reference or earliest > reference:
+        return False
+    return None
+
+
+def _national_st_award(facts: Facts, ctx: Context, _offset: int, args: NationalAwardArgs) -> Measured:
+    unsure: Text | None = None
+    for award in facts.awards:
+        if award.level != "national" or award.rank is None or award.rank > args.max_rank:
+            continue
+        if award.kind is not None and award.kind not in NATIONAL_ST_AWARD_KINDS:
+            continue
+        within = award_window(award.year, award.certificate_date, ctx.on, args.within_years)
+        if within is True and award.kind is not None:
+            return Measured(True)
+        if within is not False and unsure is None:
+            what = "奖项类别" if award.kind is None else "证书日期"
+            what_en = "its kind" if award.kind is None else "its certificate date"
+            unsure = Text(
+                f"{NOT_SUPPLIED.zh}：{award.year}年国家级科技奖励的{what}",
+                f"{NOT_SUPPLIED.en}: {what_en}, for the {award.year} national S&T award",
+            )
+    return unknown(unsure) if unsure is not None else Measured(False)
+
+
+def _rule_parameter(_facts: Facts, _ctx: Context, _offset: int, args: RuleParameterArgs) -> Measured:
+    return Measured(args.value)
+
+
 SCALAR_METRICS: dict[str, ScalarMetric] = {
     **{
         name: _money(name)
@@ -414,6 +466,20 @@ SCALAR_METRICS: dict[str, ScalarMetric] = {
     "evaluation_score": _evaluation_score,
     "market_position_attested": _flag(lambda f: f.market_position_attested, "market_position_attested"),
     "province_feature": _province_feature,
+    # 2026 readings checked against annex quotations
+    "ip_class1_main_product_own": _count(_ip("class1_main_product_own"), "ip_class1_main_product_own"),
+    "ip_class1_main_product_own_top3": _count(_ip("class1_main_product_own_top3"), "ip_class1_main_product_own_top3"),
+    "field_industry_category": _choice(
+        lambda f: f.field.industry_category if f.field else None, "field_industry_category"
+    ),
+    "field_key_chain_link": _flag(_field_flag("key_chain_link"), "field_key_chain_link"),
+    "national_st_award": _national_st_award,
+    "data_falsification_3y": _flag(_compliance("data_falsification_3y"), "data_falsification_3y"),
+    "champion_revenue_leading": _flag(_champion("revenue_leading"), "champion_revenue_leading"),
+    "champion_profit_leading": _flag(_champion("profit_leading"), "champion_profit_leading"),
+    "renown_attested": _flag(lambda f: f.renown_attested, "renown_attested"),
+    "group_little_giant_similar": _flag(lambda f: f.group_little_giant_similar, "group_little_giant_similar"),
+    "rule_parameter": _rule_parameter,
 }
 
 

@@ -5,6 +5,14 @@ date. A re-review is judged by the rules the recognition was granted under, so t
 of a re-review is the recognition date (the 2026 re-review of little giants recognised in 2023 is
 judged under 2022). When only an assessment year is known, the reference date is 31 December of
 that year: a year's recognition round is decided under the rules in force at its end.
+
+Effective date versus revision. A new `effective_from` is a new text (new measures): both versions
+stay in force for their own periods and the assessment date chooses between them. A *revision*
+(`revision: N`, id `<tier>@<effective_from>.rN`) is a corrected reading of the same text: it has the
+same `effective_from`, and for every assessment from then on it replaces the earlier revisions for
+the whole period of that text (the reading was wrong, not the law changed). Earlier revisions stay
+loaded — `by_id` finds them, so stored assessments and tier statuses keep naming, and re-displaying,
+the reading they used — but `select` never returns them.
 """
 
 from __future__ import annotations
@@ -79,9 +87,14 @@ class RuleBook:
         versions = self.rule_sets.get(tier)
         if not versions:
             raise LookupError(f"no rule set for tier {tier}")
+        # Versions are ordered by (effective_from, revision): the last in force is the latest revision
+        # of the latest text.
         in_force = [v for v in versions if v.definition.effective_from <= on]
-        # Before the first version: the first version (there is nothing older to apply).
-        return in_force[-1] if in_force else versions[0]
+        if in_force:
+            return in_force[-1]
+        # Before the first text: its latest revision (there is nothing older to apply).
+        first = versions[0].definition.effective_from
+        return [v for v in versions if v.definition.effective_from == first][-1]
 
     def by_id(self, rule_set_id: str) -> RuleSet:
         for versions in self.rule_sets.values():
@@ -140,6 +153,9 @@ def load_tier_rule_set(document: MarkedDocument, rules_dir: Path) -> RuleSet:
     _check_id(document, rules.id)
     if not rules.id.startswith(f"{rules.tier.value}@"):
         raise document.error(("id",), f"id must start with the tier name {rules.tier.value!r}@")
+    expected = revision_id(rules.tier.value, rules.effective_from, rules.revision)
+    if rules.id != expected:
+        raise document.error(("id",), f"id must be {expected!r} (tier @ effective_from, '.rN' for revision N > 1)")
     province = None
     if rules.scoring is not None and rules.scoring.province_indicators is not None:
         try:
@@ -151,6 +167,10 @@ def load_tier_rule_set(document: MarkedDocument, rules_dir: Path) -> RuleSet:
             raise
     _raise_first(document, rule_checks.check_tier_rule_set(rules, province))
     return RuleSet(rules, province)
+
+
+def revision_id(tier: str, effective_from: date, revision: int) -> str:
+    return f"{tier}@{effective_from.isoformat()}" + (f".r{revision}" if revision > 1 else "")
 
 
 def load_rule_book(rules_dir: Path = RULES_DIR) -> RuleBook:
@@ -174,7 +194,10 @@ def load_rule_book(rules_dir: Path = RULES_DIR) -> RuleBook:
     if not standards:
         raise RuleFileError(rules_dir, None, "no size_standard rule file")
     return RuleBook(
-        rule_sets={t: tuple(sorted(v, key=lambda r: r.definition.effective_from)) for t, v in by_tier.items()},
+        rule_sets={
+            t: tuple(sorted(v, key=lambda r: (r.definition.effective_from, r.definition.revision)))
+            for t, v in by_tier.items()
+        },  # fmt: skip
         size_standards=tuple(sorted(standards, key=lambda s: s.effective_from)),
     )
 

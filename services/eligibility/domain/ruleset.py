@@ -281,6 +281,10 @@ class TierRuleSet(RuleModel):
     label: Bilingual
     source: Source
     effective_from: date
+    # A revision is a corrected reading of the same text: same effective_from, higher number, id
+    # `<tier>@<effective_from>.r<N>` (see rulebook.py). Revision 1 has no suffix.
+    revision: int = Field(default=1, ge=1)
+    revision_note: str | None = None
     conventions: Conventions
     validity_years: int
     application: ApplicationRules

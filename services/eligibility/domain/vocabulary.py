@@ -57,6 +57,16 @@ AWARD_LEVELS: tuple[str, ...] = ("national", "provincial")
 MAKER_CHINA_GROUPS: tuple[str, ...] = ("top500", "top50")
 TECHNOLOGY_LEADING: tuple[str, ...] = ("international", "domestic", "none")
 HONOUR_TYPES: tuple[str, ...] = ("high_tech_enterprise", "tech_innovation_demo", "ip_advantage", "ip_demo")
+# 2026 readings (criteria.md): the little giant's field, and the four national S&T awards that waive its IP.
+INDUSTRY_CATEGORIES: tuple[str, ...] = ("traditional", "emerging", "future", "other")
+AWARD_KINDS: tuple[str, ...] = (
+    "sci_tech_progress",
+    "natural_science",
+    "technological_invention",
+    "national_defence",
+    "other",
+)
+NATIONAL_ST_AWARD_KINDS: tuple[str, ...] = AWARD_KINDS[:4]
 
 # Bit positions for the batch columns. A rule file may only name codes listed here (checked at load),
 # so a code the columns cannot represent is caught when the rules are read, not mid-assessment.

@@ -399,10 +399,18 @@ def test_srdi_market_share_evidence_is_still_needed_beside_renown() -> None:
     ("changes", "status"),
     [
         ({"national_market_share": 0.10}, "met"),
-        ({"national_market_share": 0.099999}, "not_met"),
+        (
+            {"national_market_share": 0.099999, "international_market_share": 0.05, "champion": {"national_rank": 4}},
+            "not_met",
+        ),
+        # An alternative not supplied could still hold: cannot decide.
+        ({"national_market_share": 0.099999}, "undetermined"),
         ({"national_market_share": 0.05, "international_market_share": 0.10}, "met"),
         ({"national_market_share": 0.05, "champion": {"national_rank": 3}}, "met"),
-        ({"national_market_share": 0.05, "champion": {"national_rank": 4}}, "not_met"),
+        (
+            {"national_market_share": 0.05, "international_market_share": 0.05, "champion": {"national_rank": 4}},
+            "not_met",
+        ),
     ],
 )
 def test_little_giant_market_share_edges_stand(changes: dict[str, Any], status: str) -> None:
