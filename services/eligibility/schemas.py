@@ -11,6 +11,7 @@ that a misspelt fact cannot pass silently as "not supplied".
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
@@ -116,7 +117,7 @@ class IpIn(ContractModel):
     def _nested(self) -> IpIn:
         chain = [self.class1_applied_main_product, self.class1_main_product_own, self.class1_main_product_own_top3]
         known = [n for n in chain if n is not None]
-        if any(a < b for a, b in zip(known, known[1:], strict=False)):
+        if any(a < b for a, b in itertools.pairwise(known)):
             raise ValueError(
                 "class1_main_product_own_top3 ≤ class1_main_product_own ≤ class1_applied_main_product (nested counts)"
             )

@@ -357,7 +357,7 @@ CATALOGUE: dict[str, MetricSpec] = {
             "flag",
             "none",
             "国家科学技术进步奖、自然科学奖、技术发明奖或国防科技奖（自证书日期起计）",
-            "national S&T progress, natural science, technological invention or defence S&T award (from the certificate date)",
+            "national S&T progress, natural science, invention or defence S&T award (from its certificate date)",
             args=NationalAwardArgs,
         ),
         _m(

@@ -197,7 +197,7 @@ def load_rule_book(rules_dir: Path = RULES_DIR) -> RuleBook:
         rule_sets={
             t: tuple(sorted(v, key=lambda r: (r.definition.effective_from, r.definition.revision)))
             for t, v in by_tier.items()
-        },  # fmt: skip
+        },
         size_standards=tuple(sorted(standards, key=lambda s: s.effective_from)),
     )
 
