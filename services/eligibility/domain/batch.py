@@ -98,7 +98,7 @@ class BatchEvaluator:
     """Evaluates rule trees over columns, caching metric columns and leaf results across tiers."""
 
     def __init__(self, columns: FactsColumns, book: RuleBook, on: date) -> None:
-        self.ctx = VectorContext(columns, book.size_standard(on))
+        self.ctx = VectorContext(columns, book.size_standard(on), on)
         self.size = columns.size
         self._metrics: dict[tuple[str, int, str], Col] = {}
         self._leaves: dict[str, Tri] = {}

@@ -33,11 +33,13 @@ from services.eligibility.domain.facts import (
     RdInstitution,
     Recognition,
 )
-from services.eligibility.domain.metrics import parse_industry_code
+from services.eligibility.domain.metrics import day_number, parse_industry_code
 from services.eligibility.domain.vocabulary import (
+    AWARD_KINDS,
     AWARD_LEVELS,
     CORE_SYSTEM_CODES,
     HONOUR_TYPES,
+    INDUSTRY_CATEGORIES,
     MAKER_CHINA_GROUPS,
     PRODUCT_CERT_CODES,
     RD_INSTITUTION_LEVELS,
@@ -77,6 +79,8 @@ INT_FIELDS = (
     "ip_class2",
     "ip_invention_patents",
     "ip_class1_applied_main_product",
+    "ip_class1_main_product_own",
+    "ip_class1_main_product_own_top3",
     "champion_global_rank",
     "champion_national_rank",
     "champion_provincial_rank",
@@ -109,8 +113,29 @@ FLAG_FIELDS = (
     "champion_energy_advanced",
     "management_certified",
     "market_position_attested",
+    # 2026 readings
+    "field_key_chain_link",
+    "data_falsification_3y",
+    "champion_revenue_leading",
+    "champion_profit_leading",
+    "renown_attested",
+    "group_little_giant_similar",
 )
-CHOICE_FIELDS = {"rd_institution_level": RD_INSTITUTION_LEVELS, "champion_technology_leading": TECHNOLOGY_LEADING}
+CHOICE_FIELDS = {
+    "rd_institution_level": RD_INSTITUTION_LEVELS,
+    "champion_technology_leading": TECHNOLOGY_LEADING,
+    "field_industry_category": INDUSTRY_CATEGORIES,
+}
+IP_FIELDS = (
+    "class1_high_value",
+    "class1_self_developed",
+    "class1",
+    "class2",
+    "invention_patents",
+    "class1_applied_main_product",
+    "class1_main_product_own",
+    "class1_main_product_own_top3",
+)
 RATIO_FIELDS = ("national_market_share", "international_market_share", "champion_product_revenue_share")
 
 
@@ -138,6 +163,9 @@ class FactsColumns:
     maker_china: npt.NDArray[np.int8]  # (n, 3): bit per group
     scores: IntArray  # (n, 3) hundredths, offsets 0..2
     scores_known: BoolArray
+    # Every national award of a row, one slot each (n, k): rank (0 = empty slot, UNRANKED = no rank), kind
+    # (index into AWARD_KINDS, -1 unknown), certificate date as yyyymmdd (-1 unknown) and year.
+    national_awards: dict[str, IntArray] = field(default_factory=dict)
     province: dict[str, Categorical] = field(default_factory=dict)
 
     @classmethod
@@ -160,11 +188,14 @@ class FactsColumns:
             maker_china=np.zeros((size, FINANCIAL_YEARS), dtype=np.int8),
             scores=np.zeros((size, SCORE_YEARS), dtype=np.int64),
             scores_known=np.zeros((size, SCORE_YEARS), dtype=bool),
+            national_awards=national_award_slots(size, 1),
         )
 
     @classmethod
     def from_facts(cls, facts: list[Facts], assessment_year: int) -> FactsColumns:
         columns = cls.empty(len(facts), assessment_year)
+        slots = max([sum(a.level == "national" for a in item.awards) for item in facts] + [1])
+        columns.national_awards = national_award_slots(len(facts), slots)
         features: dict[str, list[str | bool | int | None]] = {}
         for row, item in enumerate(facts):
             _fill_row(columns, row, item)
@@ -176,6 +207,15 @@ class FactsColumns:
     def to_facts(self, row: int) -> Facts:
         """One row back as `Facts` (used to run the scalar engine on the same data)."""
         return _row_facts(self, row)
+
+
+def national_award_slots(size: int, slots: int) -> dict[str, IntArray]:
+    return {
+        "rank": np.zeros((size, slots), dtype=np.int64),
+        "kind": np.full((size, slots), -1, dtype=np.int64),
+        "certificate": np.full((size, slots), -1, dtype=np.int64),
+        "year": np.zeros((size, slots), dtype=np.int64),
+    }
 
 
 # --- exact conversions -----------------------------------------------------------------------
@@ -247,14 +287,7 @@ def _fill_row(c: FactsColumns, row: int, facts: Facts) -> None:
     valid_tiers = {r.tier for r in facts.recognitions if r.valid_until >= start}
     ints["recognitions"][row] = sum(1 << TIERS.index(t) for t in valid_tiers)
     ip = facts.ip or IntellectualProperty()
-    for name in (
-        "class1_high_value",
-        "class1_self_developed",
-        "class1",
-        "class2",
-        "invention_patents",
-        "class1_applied_main_product",
-    ):
+    for name in IP_FIELDS:
         value = getattr(ip, name)
         ints[f"ip_{name}"][row] = -1 if value is None else value
     flags["sme"][row] = _tri(facts.sme)
@@ -262,6 +295,8 @@ def _fill_row(c: FactsColumns, row: int, facts: Facts) -> None:
         -1 if facts.management_certs is None else int(any(x.strip() for x in facts.management_certs))
     )
     flags["market_position_attested"][row] = _tri(facts.market_position_attested)
+    flags["renown_attested"][row] = _tri(facts.renown_attested)
+    flags["group_little_giant_similar"][row] = _tri(facts.group_little_giant_similar)
     _fill_blocks(c, row, facts)
     _fill_events(c, row, facts)
 
@@ -289,14 +324,23 @@ def _fill_blocks(c: FactsColumns, row: int, facts: Facts) -> None:
     flags["listed_serious_dishonesty"][row] = _tri(compliance.serious_dishonesty_list)
     flags["major_accident_3y"][row] = _tri(compliance.major_accident_3y)
     flags["prohibited_products"][row] = _tri(compliance.prohibited_products)
+    flags["data_falsification_3y"][row] = _tri(compliance.data_falsification_3y)
     quality = facts.quality or Quality()
     flags["quality_provincial_award"][row] = _tri(quality.provincial_quality_award)
     flags["quality_system_certified"][row] = _tri(quality.quality_system_certified)
     flags["own_brand"][row] = _tri(quality.own_brand)
     flags["standards_drafted"][row] = _tri(quality.standards_drafted)
     product = facts.field
-    for name in ("strategic_emerging", "chain_gap_filling", "time_honoured_brand", "serves_chain_leader"):
+    for name in (
+        "strategic_emerging",
+        "chain_gap_filling",
+        "time_honoured_brand",
+        "serves_chain_leader",
+        "key_chain_link",
+    ):
         flags[f"field_{name}"][row] = -1 if product is None else _tri(getattr(product, name))
+    category = None if product is None else product.industry_category
+    c.choices["field_industry_category"][row] = _code(category, INDUSTRY_CATEGORIES)
     for name in ("six_foundations", "ten_industries", "network_power"):
         flags[f"field_{name}"][row] = -1 if product is None else int(getattr(product, name) is not None)
     institution = facts.rd_institution or RdInstitution()
@@ -309,6 +353,8 @@ def _fill_blocks(c: FactsColumns, row: int, facts: Facts) -> None:
     flags["champion_new_product"][row] = _tri(champion.new_product)
     flags["champion_profit_above_industry"][row] = _tri(champion.profit_above_industry)
     flags["champion_energy_advanced"][row] = _tri(champion.energy_advanced)
+    flags["champion_revenue_leading"][row] = _tri(champion.revenue_leading)
+    flags["champion_profit_leading"][row] = _tri(champion.profit_leading)
     c.choices["champion_technology_leading"][row] = _code(champion.technology_leading, TECHNOLOGY_LEADING)
     for name, value in (
         ("national_market_share", facts.national_market_share),
@@ -323,6 +369,13 @@ def _code(value: str | None, vocabulary: tuple[str, ...]) -> int:
 
 
 def _fill_events(c: FactsColumns, row: int, facts: Facts) -> None:
+    national = c.national_awards
+    for slot, award in enumerate(a for a in facts.awards if a.level == "national"):
+        national["rank"][row, slot] = UNRANKED if award.rank is None else award.rank
+        national["kind"][row, slot] = _code(award.kind, AWARD_KINDS)
+        certificate = award.certificate_date
+        national["certificate"][row, slot] = -1 if certificate is None else day_number(certificate)
+        national["year"][row, slot] = award.year
     for award in facts.awards:
         index = c.assessment_year - award.year - 1
         if 0 <= index < FINANCIAL_YEARS:
@@ -364,19 +417,7 @@ def _row_facts(c: FactsColumns, row: int) -> Facts:
         established_on=None if ints["established_year"][row] < 0 else date(int(ints["established_year"][row]), 6, 1),
         niche_years=_opt(int(ints["niche_years"][row])),
         financials=_row_financials(c, row),
-        ip=IntellectualProperty(
-            *(
-                _opt(int(ints[f"ip_{n}"][row]))
-                for n in (
-                    "class1_high_value",
-                    "class1_self_developed",
-                    "class1",
-                    "class2",
-                    "invention_patents",
-                    "class1_applied_main_product",
-                )
-            )
-        ),
+        ip=IntellectualProperty(**{n: _opt(int(ints[f"ip_{n}"][row])) for n in IP_FIELDS}),
         rd_institution=RdInstitution(
             _vocab(c.choices["rd_institution_level"][row], RD_INSTITUTION_LEVELS), _flag(c, "rd_has_institution", row)
         ),
@@ -403,6 +444,8 @@ def _row_facts(c: FactsColumns, row: int) -> Facts:
             _vocab(c.choices["champion_technology_leading"][row], TECHNOLOGY_LEADING),
             _flag(c, "champion_profit_above_industry", row),
             _flag(c, "champion_energy_advanced", row),
+            _flag(c, "champion_revenue_leading", row),
+            _flag(c, "champion_profit_leading", row),
         ),
         awards=_row_awards(c, row),
         maker_china=tuple(
@@ -424,6 +467,7 @@ def _row_facts(c: FactsColumns, row: int) -> Facts:
                     "listed_serious_dishonesty",
                     "major_accident_3y",
                     "prohibited_products",
+                    "data_falsification_3y",
                 )
             )
         ),
@@ -442,6 +486,8 @@ def _row_facts(c: FactsColumns, row: int) -> Facts:
             for i in range(SCORE_YEARS)
             if c.scores_known[row, i]
         ),
+        renown_attested=_flag(c, "renown_attested", row),
+        group_little_giant_similar=_flag(c, "group_little_giant_similar", row),
     )
 
 
@@ -470,6 +516,8 @@ def _row_field(c: FactsColumns, row: int) -> ProductField:
         _flag(c, "field_chain_gap_filling", row),
         _flag(c, "field_time_honoured_brand", row),
         _flag(c, "field_serves_chain_leader", row),
+        _vocab(c.choices["field_industry_category"][row], INDUSTRY_CATEGORIES),
+        _flag(c, "field_key_chain_link", row),
     )
 
 
@@ -495,8 +543,27 @@ def _row_financials(c: FactsColumns, row: int) -> tuple[FinancialYear, ...]:
 
 
 def _row_awards(c: FactsColumns, row: int) -> tuple[Award, ...]:
+    """Provincial awards from the per-year best ranks; national ones from their slots (kind and date kept)."""
     awards = []
+    national = c.national_awards
+    for slot in range(national["rank"].shape[1]):
+        rank = int(national["rank"][row, slot])
+        if rank:
+            certificate = int(national["certificate"][row, slot])
+            awards.append(
+                Award(
+                    "national",
+                    int(national["year"][row, slot]),
+                    None if rank == UNRANKED else rank,
+                    _vocab(int(national["kind"][row, slot]), AWARD_KINDS),
+                    None
+                    if certificate < 0
+                    else date(certificate // 10000, certificate // 100 % 100, certificate % 100),
+                )
+            )
     for level_index, level in enumerate(AWARD_LEVELS):
+        if level == "national":
+            continue
         for index in range(FINANCIAL_YEARS):
             rank = int(c.award_rank[row, level_index, index])
             if rank:

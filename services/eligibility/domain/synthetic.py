@@ -19,7 +19,9 @@ from services.eligibility.domain.columns import (
     Categorical,
     FactsColumns,
     encode_industry,
+    national_award_slots,
 )
+from services.eligibility.domain.vocabulary import AWARD_KINDS, INDUSTRY_CATEGORIES
 
 MISSING_SHARE = 0.03
 EDGE_RATIOS = np.array([0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.08, 0.10])  # R&D intensity edges
@@ -104,6 +106,12 @@ def _static(c: FactsColumns, rng: np.random.Generator) -> None:
         ("ip_class1_applied_main_product", 1.2),
     ):
         ints[name] = _maybe(rng, rng.poisson(mean, n))
+    # 2026 little giant: nested counts (applied ⊇ not transferred in ⊇ first three rights holders), around 4.
+    applied = rng.integers(0, 8, n)
+    own = np.maximum(0, applied - rng.integers(0, 3, n))
+    ints["ip_class1_applied_main_product"] = _maybe(rng, applied)
+    ints["ip_class1_main_product_own"] = _maybe(rng, own)
+    ints["ip_class1_main_product_own_top3"] = _maybe(rng, np.maximum(0, own - rng.integers(0, 2, n)))
     for name, top in (("champion_global_rank", 50), ("champion_national_rank", 20), ("champion_provincial_rank", 10)):
         ints[name] = _maybe(rng, rng.integers(1, top + 1, n))
     codes = np.array([encode_industry(code) for code in ("C3985", "C2614", "I6513", "F5191", "C", "K7010", "E4710")])
@@ -135,8 +143,16 @@ def _static(c: FactsColumns, rng: np.random.Generator) -> None:
         ("champion_energy_advanced", 0.5),
         ("management_certified", 0.6),
         ("market_position_attested", 0.3),
+        ("field_key_chain_link", 0.3),
+        ("data_falsification_3y", 0.01),
+        ("champion_revenue_leading", 0.3),
+        ("champion_profit_leading", 0.3),
+        ("renown_attested", 0.4),
+        ("group_little_giant_similar", 0.05),
     ):
         c.flags[name] = _tri(rng, n, p)
+    categories = rng.integers(0, len(INDUSTRY_CATEGORIES), n)
+    c.choices["field_industry_category"] = np.where(_known(rng, (n,)), categories, -1).astype(np.int8)
     _field_block(c, rng)
     c.choices["rd_institution_level"] = np.where(_known(rng, (n,)), rng.integers(0, 5, n), -1).astype(np.int8)
     c.choices["champion_technology_leading"] = np.where(_known(rng, (n,)), rng.integers(0, 3, n), -1).astype(np.int8)
@@ -171,6 +187,7 @@ def _field_block(c: FactsColumns, rng: np.random.Generator) -> None:
         if name in ("field_six_foundations", "field_ten_industries", "field_network_power"):
             values = np.where(values < 0, 0, values).astype(np.int8)
         c.flags[name] = np.where(supplied, values, -1).astype(np.int8)
+    c.choices["field_industry_category"] = np.where(supplied, c.choices["field_industry_category"], -1).astype(np.int8)
 
 
 def _events(c: FactsColumns, rng: np.random.Generator) -> None:
@@ -179,8 +196,37 @@ def _events(c: FactsColumns, rng: np.random.Generator) -> None:
     ranks = rng.integers(1, 11, shape)
     ranks = np.where(rng.random(shape) < 0.1, UNRANKED, ranks)
     c.award_rank = np.where(rng.random(shape) < 0.04, ranks, 0).astype(np.int64)
+    _national_awards(c, rng)
     c.maker_china = np.where(
         rng.random((n, FINANCIAL_YEARS)) < 0.03, rng.integers(1, 4, (n, FINANCIAL_YEARS)), 0
     ).astype(np.int8)
     c.scores_known = rng.random((n, SCORE_YEARS)) < 0.5
     c.scores = np.round(rng.normal(55, 12, (n, SCORE_YEARS)) * 100).astype(np.int64)
+
+
+def _national_awards(c: FactsColumns, rng: np.random.Generator, slots: int = 2) -> None:
+    """National awards with kind and certificate date (some unknown, some on the 3-year edge); the per-year
+    best national ranks are derived from them, as `FactsColumns.from_facts` does."""
+    n, year = c.size, c.assessment_year
+    shape = (n, slots)
+    awards = national_award_slots(n, slots)
+    ranks = np.where(rng.random(shape) < 0.1, UNRANKED, rng.integers(1, 6, shape))
+    awards["rank"] = np.where(rng.random(shape) < 0.08, ranks, 0).astype(np.int64)
+    awards["year"] = rng.integers(year - 4, year + 1, shape).astype(np.int64)
+    awards["kind"] = np.where(rng.random(shape) < 0.15, -1, rng.integers(0, len(AWARD_KINDS), shape)).astype(np.int64)
+    dated = awards["year"] * 10000 + rng.integers(1, 13, shape) * 100 + rng.integers(1, 29, shape)
+    edge = rng.random(shape) < 0.2  # 30 or 31 December: one day either side of the window's start
+    dated = np.where(edge, awards["year"] * 10000 + 1200 + rng.integers(30, 32, shape), dated)
+    awards["certificate"] = np.where(rng.random(shape) < 0.2, -1, dated).astype(np.int64)
+    c.national_awards = awards
+    national = AWARD_LEVELS.index("national")
+    c.award_rank[:, national, :] = 0
+    for slot in range(slots):
+        index = year - awards["year"][:, slot] - 1
+        for offset in range(FINANCIAL_YEARS):
+            rank = awards["rank"][:, slot]
+            take = (index == offset) & (rank > 0)
+            current = c.award_rank[:, national, offset]
+            c.award_rank[:, national, offset] = np.where(
+                take, np.where(current == 0, rank, np.minimum(current, rank)), current
+            )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from fractions import Fraction
 from typing import Any
 
@@ -25,13 +26,22 @@ from services.eligibility.domain.columns import (
     TIERS,
     FactsColumns,
 )
-from services.eligibility.domain.metric_catalogue import AwardArgs, MakerChinaArgs, ProvinceFeatureArgs
+from services.eligibility.domain.metric_catalogue import (
+    AwardArgs,
+    MakerChinaArgs,
+    NationalAwardArgs,
+    ProvinceFeatureArgs,
+    RuleParameterArgs,
+)
+from services.eligibility.domain.metrics import day_number
 from services.eligibility.domain.ruleset import SizeStandard
 from services.eligibility.domain.vocabulary import (
     AWARD_LEVELS,
     CORE_SYSTEM_CODES,
     HONOUR_TYPES,
+    INDUSTRY_CATEGORIES,
     MAKER_CHINA_GROUPS,
+    NATIONAL_ST_AWARD_KINDS,
     PRODUCT_CERT_CODES,
     RD_INSTITUTION_LEVELS,
     TECHNOLOGY_LEADING,
@@ -73,6 +83,7 @@ Col = NumCol | FlagCol | ChoiceCol
 class VectorContext:
     columns: FactsColumns
     size_standard: SizeStandard
+    reference: date | None = None  # the assessment's reference date; None: 31 December of the year
 
 
 VectorMetric = Callable[[VectorContext, int, Any], Col]
@@ -303,6 +314,29 @@ def _province_feature(ctx: VectorContext, _offset: int, args: ProvinceFeatureArg
     return ChoiceCol(feature.codes, feature.categories)
 
 
+def _national_st_award(ctx: VectorContext, _offset: int, args: NationalAwardArgs) -> Col:
+    """The twin of metrics._national_st_award, over the award slots (same window arithmetic)."""
+    c = ctx.columns
+    slots = c.national_awards
+    reference = day_number(ctx.reference or date(c.assessment_year, 12, 31))
+    span = args.within_years * 10000
+    ranked = (slots["rank"] > 0) & (slots["rank"] <= args.max_rank)
+    kind_ok = (slots["kind"] >= 0) & (slots["kind"] < len(NATIONAL_ST_AWARD_KINDS))
+    kind_possible = kind_ok | (slots["kind"] < 0)
+    certificate, year = slots["certificate"], slots["year"]
+    earliest = np.where(certificate >= 0, certificate, year * 10000 + 101)
+    latest = np.where(certificate >= 0, certificate, year * 10000 + 1231)
+    surely_in = (earliest + span >= reference) & (latest <= reference)
+    surely_out = (latest + span < reference) | (earliest > reference)
+    hit = (ranked & kind_ok & surely_in).any(axis=1)
+    unsure = (ranked & kind_possible & ~surely_out).any(axis=1)
+    return FlagCol(hit | ~unsure, hit)
+
+
+def _rule_parameter(ctx: VectorContext, _offset: int, args: RuleParameterArgs) -> Col:
+    return _always_known(np.full(ctx.columns.size, args.value, dtype=bool))
+
+
 # --- combining years -------------------------------------------------------------------------
 
 
@@ -458,6 +492,23 @@ VECTOR_METRICS: dict[str, VectorMetric] = {
     "recognition_valid": _bits_metric("recognitions", TIERS, "tiers"),
     "evaluation_score": _evaluation_score,
     "province_feature": _province_feature,
+    # 2026 readings checked against annex quotations
+    "ip_class1_main_product_own": _int("ip_class1_main_product_own"),
+    "ip_class1_main_product_own_top3": _int("ip_class1_main_product_own_top3"),
+    "field_industry_category": _choice("field_industry_category", INDUSTRY_CATEGORIES),
+    **{
+        name: _flag(name)
+        for name in (
+            "field_key_chain_link",
+            "data_falsification_3y",
+            "champion_revenue_leading",
+            "champion_profit_leading",
+            "renown_attested",
+            "group_little_giant_similar",
+        )
+    },
+    "national_st_award": _national_st_award,
+    "rule_parameter": _rule_parameter,
 }
 
 assert MAX_MONEY_FEN * 10**4 < INT64_SAFE  # money × a threshold denominator stays exact in int64

@@ -120,6 +120,24 @@ def financials(draw: st.DrawFn, year: int) -> tuple[FinancialYear, ...]:
 flag = maybe(st.booleans())
 count = maybe(st.integers(0, 6))
 ratio_fact = maybe(st.sampled_from(["0.05", "0.099999", "0.1", "0.100001", "0.3", "0.5", "0.499999"]).map(Decimal))
+AWARD_KINDS = ["sci_tech_progress", "natural_science", "technological_invention", "national_defence", "other"]
+
+
+@st.composite
+def award(draw: st.DrawFn, year: int) -> Award:
+    """Awards with the 2026 facts: kind, and a certificate date that often sits on the 3-year edge."""
+    award_year = draw(st.integers(year - 4, year))
+    edges = st.sampled_from(
+        [date(award_year, 12, 30), date(award_year, 12, 31), date(award_year, 6, 30), date(award_year, 7, 1)]
+    )
+    certificate = draw(maybe(st.one_of(edges, st.dates(date(award_year, 1, 1), date(award_year, 12, 31))), 0.3))
+    return Award(
+        draw(st.sampled_from(["national", "provincial"])),
+        award_year,
+        draw(maybe(st.integers(1, 6))),
+        draw(maybe(st.sampled_from(AWARD_KINDS), 0.2)),
+        certificate,
+    )
 
 
 @st.composite
@@ -131,7 +149,7 @@ def facts(draw: st.DrawFn, year: int) -> Facts:
         established_on=draw(maybe(st.dates(date(1995, 1, 1), date(year, 12, 31)))),
         niche_years=draw(count.map(lambda v: None if v is None else v * 2)),
         financials=draw(financials(year)),
-        ip=draw(maybe(st.builds(IntellectualProperty, count, count, count, count, count, count))),
+        ip=draw(maybe(st.builds(IntellectualProperty, count, count, count, count, count, count, count, count))),
         rd_institution=draw(
             maybe(
                 st.builds(
@@ -157,6 +175,8 @@ def facts(draw: st.DrawFn, year: int) -> Facts:
                     flag,
                     flag,
                     flag,
+                    maybe(st.sampled_from(["traditional", "emerging", "future", "other"])),
+                    flag,
                 )
             )
         ),
@@ -173,22 +193,12 @@ def facts(draw: st.DrawFn, year: int) -> Facts:
                     maybe(st.sampled_from(["international", "domestic", "none"])),
                     flag,
                     flag,
+                    flag,
+                    flag,
                 )
             )
         ),
-        awards=tuple(
-            draw(
-                st.lists(
-                    st.builds(
-                        Award,
-                        st.sampled_from(["national", "provincial"]),
-                        st.integers(year - 4, year),
-                        maybe(st.integers(1, 6)),
-                    ),
-                    max_size=2,
-                )
-            )
-        ),
+        awards=tuple(draw(st.lists(award(year), max_size=2))),
         maker_china=tuple(
             draw(
                 st.lists(
@@ -210,7 +220,7 @@ def facts(draw: st.DrawFn, year: int) -> Facts:
             )
         ),
         compliance=draw(
-            maybe(st.builds(Compliance, *(maybe(st.booleans().map(lambda b: b and False), 0.05) for _ in range(4))))
+            maybe(st.builds(Compliance, *(maybe(st.booleans().map(lambda b: b and False), 0.05) for _ in range(5))))
         ),
         recognitions=tuple(
             draw(
@@ -243,14 +253,18 @@ def facts(draw: st.DrawFn, year: int) -> Facts:
                 )
             )
         ),
+        renown_attested=draw(flag),
+        group_little_giant_similar=draw(flag),
     )
 
 
-def assert_same_answers(population: list[Facts], year: int, columns: FactsColumns | None = None) -> None:
+def assert_same_answers(
+    population: list[Facts], year: int, columns: FactsColumns | None = None, assessed_on: date | None = None
+) -> None:
     book = default_rule_book()
-    batch = assess_batch(columns or FactsColumns.from_facts(population, year), book=book)
+    batch = assess_batch(columns or FactsColumns.from_facts(population, year), book=book, assessed_on=assessed_on)
     for row, item in enumerate(population):
-        for scalar in assess(item, year, book=book):
+        for scalar in assess(item, year, book=book, assessed_on=assessed_on):
             expected = {"decision": scalar.decision, "score": scalar.score, "passed_via": scalar.passed_via}
             assert row_outcome(batch[scalar.tier], row) == expected, (row, scalar.tier, item)
 
@@ -262,10 +276,11 @@ EXAMPLES = int(os.environ.get("ELIGIBILITY_EQUIVALENCE_EXAMPLES", "60"))
 @settings(
     max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
 )
-@given(year=st.sampled_from([2025, 2026]), data=st.data())
-def test_scalar_and_vectorised_paths_agree(year: int, data: st.DataObject) -> None:
+@given(year=st.sampled_from([2025, 2026]), mid_year=st.booleans(), data=st.data())
+def test_scalar_and_vectorised_paths_agree(year: int, mid_year: bool, data: st.DataObject) -> None:
     population = data.draw(st.lists(facts(year), min_size=1, max_size=8))
-    assert_same_answers(population, year)
+    # A mid-year assessment date moves the national award's 3-year window (2026 readings).
+    assert_same_answers(population, year, assessed_on=date(year, 6, 30) if mid_year else None)
 
 
 def test_they_agree_on_a_synthetic_population() -> None:
@@ -285,6 +300,9 @@ def test_columns_round_trip_through_facts() -> None:
         )
     for name in columns.flags:
         assert np.array_equal(columns.flags[name], again.flags[name]), name
+    for name in columns.choices:
+        assert np.array_equal(columns.choices[name], again.choices[name]), name
+    assert np.array_equal(columns.award_rank, again.award_rank)
 
 
 def test_industry_codes_encode_exactly() -> None:
