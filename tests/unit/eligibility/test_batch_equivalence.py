@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
@@ -336,3 +338,137 @@ def test_exact_comparison_survives_values_that_would_overflow_int64() -> None:
     column = NumCol(np.array([True, True]), huge, np.array([1, 1], dtype=np.int64))
     assert list(compare(column, Fraction(2**61 - 1) - Fraction(1, 10**6), True)) == [True, True]
     assert list(compare(column, Fraction(2**61), True)) == [True, False]
+
+
+# --- near the 2026 readings: every other fact passes, so the new facts decide ----------------------
+
+
+def _reference_facts(year: int) -> dict[str, Facts]:
+    from services.eligibility.schemas import EvaluateRequest, profile_to_facts
+    from tests.unit.eligibility.test_readings_2026 import champion_profile, giant_profile, srdi_profile
+
+    def to_facts(profile: dict[str, object]) -> Facts:
+        return profile_to_facts(EvaluateRequest.model_validate({"assessment_year": year, "profile": profile}).profile)
+
+    return {"srdi": to_facts(srdi_profile(year)), "giant": to_facts(giant_profile(year)),
+            "champion": to_facts(champion_profile(year))}  # fmt: skip
+
+
+near_count = maybe(st.integers(3, 5))
+
+
+@st.composite
+def near_award(draw: st.DrawFn, year: int) -> Award:
+    """A national award on the edges of the waiver: its 3-year window, its rank, its kind."""
+    edge = year - 3
+    days = [date(edge, 12, 30), date(edge, 12, 31), date(edge, 6, 29), date(edge, 6, 30), None]
+    certificate = draw(st.sampled_from(days))
+    award_year = certificate.year if certificate is not None else draw(st.sampled_from([edge, edge + 1]))
+    kind = draw(st.sampled_from(["sci_tech_progress", "national_defence", "other", None]))
+    return Award("national", award_year, draw(st.sampled_from([1, 3, 4, None])), kind, certificate)
+
+
+def keep(draw: st.DrawFn, value: object, strategy: st.SearchStrategy) -> Any:
+    """Mostly the reference profile's value, so that one changed fact at a time decides the tier."""
+    return value if draw(st.integers(0, 5)) else draw(strategy)
+
+
+@st.composite
+def near_2026(draw: st.DrawFn, year: int) -> Facts:
+    base = draw(st.sampled_from(list(_reference_facts(year).values())))
+    ip = base.ip or IntellectualProperty()
+    applied = keep(draw, ip.class1_applied_main_product, near_count)
+    own = keep(draw, ip.class1_main_product_own, near_count)
+    top3 = keep(draw, ip.class1_main_product_own_top3, near_count)
+    field = base.field or ProductField()
+    field = replace(
+        field,
+        strategic_emerging=keep(draw, field.strategic_emerging, flag),
+        six_foundations=keep(draw, field.six_foundations, maybe(st.just("key_software"), 0.5)),
+        ten_industries=keep(draw, field.ten_industries, maybe(st.just("new_materials"), 0.5)),
+        chain_gap_filling=keep(draw, field.chain_gap_filling, flag),
+        industry_category=keep(
+            draw, field.industry_category, maybe(st.sampled_from(["traditional", "emerging", "future", "other"]))
+        ),
+        key_chain_link=keep(draw, field.key_chain_link, flag),
+    )
+    champion = base.champion or Champion()
+    champion = replace(
+        champion,
+        revenue_leading=keep(draw, champion.revenue_leading, flag),
+        profit_leading=keep(draw, champion.profit_leading, flag),
+    )
+    compliance = base.compliance or Compliance()
+    compliance = replace(compliance, data_falsification_3y=keep(draw, compliance.data_falsification_3y, flag))
+    scores = st.lists(
+        st.builds(
+            EvaluationScore, st.integers(year - 2, year), st.sampled_from(["49.9", "50", "59.9", "60"]).map(Decimal)
+        ),
+        max_size=3,
+        unique_by=lambda s: s.year,
+    ).map(tuple)
+    return replace(
+        base,
+        ip=replace(
+            ip, class1_applied_main_product=applied, class1_main_product_own=own, class1_main_product_own_top3=top3
+        ),
+        field=keep(draw, field, st.none()) if base.field is not None else None,
+        champion=champion,
+        compliance=compliance,
+        awards=tuple(draw(st.lists(st.one_of(near_award(year), award(year)), max_size=2))),
+        renown_attested=keep(draw, base.renown_attested, flag),
+        group_little_giant_similar=keep(draw, base.group_little_giant_similar, flag),
+        market_position_attested=keep(draw, base.market_position_attested, flag),
+        evaluation_scores=keep(draw, base.evaluation_scores, scores),
+    )
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mid_year=st.booleans(), data=st.data())
+def test_paths_agree_where_the_2026_readings_decide(mid_year: bool, data: st.DataObject) -> None:
+    population = data.draw(st.lists(near_2026(2026), min_size=1, max_size=8))
+    assert_same_answers(population, 2026, assessed_on=date(2026, 6, 30) if mid_year else None)
+
+
+# Metric by metric, for the facts the 2026 readings added: the scalar value and the batch column agree
+# row by row (known or not, and the value where known) — sharper than the decisions, which other
+# conditions often settle first.
+NEW_METRICS: list[tuple[str, dict[str, Any]]] = [
+    ("ip_class1_main_product_own", {}),
+    ("ip_class1_main_product_own_top3", {}),
+    ("field_industry_category", {}),
+    ("field_key_chain_link", {}),
+    ("national_st_award", {"max_rank": 3, "within_years": 3}),
+    ("data_falsification_3y", {}),
+    ("champion_revenue_leading", {}),
+    ("champion_profit_leading", {}),
+    ("renown_attested", {}),
+    ("group_little_giant_similar", {}),
+    ("rule_parameter", {"name": "p", "value": False}),
+]
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mid_year=st.booleans(), data=st.data())
+def test_the_new_metrics_agree_row_by_row(mid_year: bool, data: st.DataObject) -> None:
+    from services.eligibility.domain.metrics import Context, measure, parse_args
+    from services.eligibility.domain.vector_metrics import VECTOR_METRICS, ChoiceCol, FlagCol, VectorContext
+
+    year, on = 2026, date(2026, 6, 30) if mid_year else None
+    population = data.draw(st.lists(st.one_of(near_2026(year), facts(year)), min_size=1, max_size=8))
+    book = default_rule_book()
+    standard = book.size_standard(date(year, 12, 31))
+    vector_ctx = VectorContext(FactsColumns.from_facts(population, year), standard, on)
+    for name, raw in NEW_METRICS:
+        args = parse_args(name, raw)
+        column = VECTOR_METRICS[name](vector_ctx, 0, args)
+        for row, item in enumerate(population):
+            scalar = measure(item, Context(year, standard, on), name, 0, args).value
+            if isinstance(column, FlagCol):
+                batch = bool(column.value[row]) if column.known[row] else None
+            elif isinstance(column, ChoiceCol):
+                batch = column.categories[int(column.codes[row])] if column.codes[row] >= 0 else None
+            else:
+                assert column.num is not None
+                batch = Fraction(int(column.num[row]), int(np.asarray(column.den))) if column.known[row] else None
+            assert scalar == batch, (name, row, item)
