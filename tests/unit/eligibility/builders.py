@@ -24,7 +24,7 @@ from services.eligibility.domain.vocabulary import Tier
 
 Y = 2025
 LAST = Y - 1
-CLEAN = Compliance(False, False, False, False)
+CLEAN = Compliance(False, False, False, False, False)
 YI = Decimal(100_000_000)  # 1亿元
 FEN = Decimal("0.01")
 
@@ -84,6 +84,8 @@ def ip(**counts: int | None) -> IntellectualProperty:
             "class2",
             "invention_patents",
             "class1_applied_main_product",
+            "class1_main_product_own",
+            "class1_main_product_own_top3",
         ),
         0,
     )

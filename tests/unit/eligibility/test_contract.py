@@ -182,8 +182,13 @@ def test_the_2026_three_state_answer_keeps_eligible_boolean() -> None:
     body["profile"]["financials"] = [dict(f, year=f["year"] + 1) for f in body["profile"]["financials"]]
     body["profile"]["financials"][1].update({"total_assets": "100000000", "total_liabilities": "1"})
     result = by_tier(run(body))["srdi_sme"]
-    assert result["rule_set"] == "srdi_sme@2026-04-01"
+    assert result["rule_set"] == "srdi_sme@2026-04-01.r2"
     assert (result["eligible"], result["decision"], result["passed_via"]) == (False, "undetermined", None)
     undetermined = {c["code"] for c in result["conditions"] if c["status"] == "undetermined"}
-    assert undetermined == {"srdi26.market_position", "srdi26.evaluation_score"}
-    assert {g["needed"] for g in result["gaps"]} == {"supply market_position_attested", "supply evaluation_score"}
+    assert undetermined == {"gate.data_falsification_3y", "srdi26.market_position", "srdi26.evaluation_score"}
+    assert {g["needed"] for g in result["gaps"]} == {
+        "supply data_falsification_3y",
+        "supply market_position_attested",
+        "supply renown_attested",
+        "supply evaluation_score",
+    }

@@ -25,6 +25,7 @@ def srdi26(**changes: Any) -> Facts:
         recognitions=recognised(Tier.INNOVATIVE_SME, until=date(2027, 6, 30)),
         ip=ip(class1=1, class1_applied_main_product=1),
         market_position_attested=True,
+        renown_attested=True,
         evaluation_scores=(EvaluationScore(LAST26, Decimal(50)),),
     )
     for y in (LAST26, LAST26 - 1):
@@ -42,7 +43,7 @@ def srdi26(**changes: Any) -> Facts:
 
 def test_2026_assessments_use_the_2026_srdi_rules_and_the_reference_profile_qualifies() -> None:
     found = result(srdi26(), Tier.SRDI_SME, Y26)
-    assert found.rule_set == "srdi_sme@2026-04-01"
+    assert found.rule_set == "srdi_sme@2026-04-01.r2"
     assert (found.decision, found.score, found.indicators) == (Decision.ELIGIBLE, None, ())
 
 
@@ -50,7 +51,7 @@ def test_before_april_2026_the_2022_rules_apply() -> None:
     early = assess(srdi26(), Y26, tiers=[Tier.SRDI_SME], assessed_on=date(2026, 3, 31))[0]
     assert early.rule_set == "srdi_sme@2022-06-01"
     later = assess(srdi26(), Y26, tiers=[Tier.SRDI_SME], assessed_on=date(2026, 4, 1))[0]
-    assert later.rule_set == "srdi_sme@2026-04-01"
+    assert later.rule_set == "srdi_sme@2026-04-01.r2"
 
 
 def test_innovative_sme_stays_on_2022_in_2026() -> None:
@@ -136,9 +137,11 @@ def giant26(cagr_nudge: Decimal = Decimal(0), **changes: Any) -> Facts:
     facts = plain(
         niche_years=3,
         recognitions=recognised(Tier.SRDI_SME, until=date(2027, 6, 30)),
-        ip=ip(class1=4),
+        ip=ip(class1=4, class1_applied_main_product=4, class1_main_product_own=4, class1_main_product_own_top3=4),
         national_market_share=Decimal("0.10"),
-        field=ProductField(six_foundations="key_software"),
+        renown_attested=True,
+        group_little_giant_similar=False,
+        field=ProductField(six_foundations="key_software", key_chain_link=True),
         evaluation_scores=(EvaluationScore(LAST26, Decimal(60)),),
     )
     facts = with_year(facts, LAST26 - 2, operating_revenue=YI)
@@ -158,7 +161,7 @@ def giant26(cagr_nudge: Decimal = Decimal(0), **changes: Any) -> Facts:
 
 def test_little_giant_2026_reference_profile_qualifies() -> None:
     found = result(giant26(), Tier.LITTLE_GIANT, Y26)
-    assert (found.rule_set, found.decision) == ("little_giant@2026-04-01", Decision.ELIGIBLE)
+    assert (found.rule_set, found.decision) == ("little_giant@2026-04-01.r2", Decision.ELIGIBLE)
 
 
 def test_compound_growth_of_exactly_five_percent_is_compared_without_roots() -> None:
@@ -171,9 +174,10 @@ def test_compound_growth_of_exactly_five_percent_is_compared_without_roots() -> 
     ("changes", "eligible"),
     [
         ({"ip": ip(class1=3)}, False),
-        ({"ip": ip(class1=3), "awards": (Award("national", 2023, rank=3),)}, True),
+        ({"ip": ip(class1=3), "awards": (Award("national", 2024, rank=3, kind="natural_science"),)}, True),
         ({"national_market_share": Decimal("0.099999")}, False),
         ({"national_market_share": Decimal("0.05"), "international_market_share": Decimal("0.10")}, True),
+        ({"national_market_share": Decimal("0.099999"), "international_market_share": Decimal("0.05")}, False),
         ({"evaluation_scores": (EvaluationScore(LAST26, Decimal("59.99")),)}, False),
     ],
 )
@@ -213,7 +217,7 @@ def test_a_re_review_under_2026_rules_skips_growth_and_accepts_either_years_scor
     )
     assert not result(facts, Tier.LITTLE_GIANT, Y26).eligible  # as a new application: growth fails
     review = assess(facts, Y26, tiers=[Tier.LITTLE_GIANT], application=Application.RE_REVIEW)[0]
-    assert review.rule_set == "little_giant@2026-04-01"
+    assert review.rule_set == "little_giant@2026-04-01.r2"
     codes = {c.code: c for c in review.conditions}
     assert "lg26.revenue_cagr" not in codes
     assert codes["lg26.evaluation_score"].met and review.eligible

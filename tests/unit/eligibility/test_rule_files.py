@@ -18,9 +18,9 @@ from services.eligibility.domain.yaml_marks import RuleFileError
 
 EXPECTED_IDS = {
     Tier.INNOVATIVE_SME: ["innovative_sme@2022-06-01"],
-    Tier.SRDI_SME: ["srdi_sme@2022-06-01", "srdi_sme@2026-04-01"],
-    Tier.LITTLE_GIANT: ["little_giant@2022-06-01", "little_giant@2026-04-01"],
-    Tier.SINGLE_CHAMPION: ["single_champion@2023-08-01"],
+    Tier.SRDI_SME: ["srdi_sme@2022-06-01", "srdi_sme@2026-04-01", "srdi_sme@2026-04-01.r2"],
+    Tier.LITTLE_GIANT: ["little_giant@2022-06-01", "little_giant@2026-04-01", "little_giant@2026-04-01.r2"],
+    Tier.SINGLE_CHAMPION: ["single_champion@2023-08-01", "single_champion@2023-08-01.r2"],
     Tier.SINGLE_CHAMPION_PROVINCIAL: ["single_champion_provincial@2023-08-01"],
 }
 
@@ -36,7 +36,9 @@ def test_every_rule_set_states_source_date_and_conventions() -> None:
         for rule_set in versions:
             rules = rule_set.definition
             assert rules.source.document and rules.conventions.id_date and rules.conventions.band_edges
-            assert rules.id.endswith(rules.effective_from.isoformat())
+            suffix = f".r{rules.revision}" if rules.revision > 1 else ""
+            assert rules.id.endswith(rules.effective_from.isoformat() + suffix)
+            assert (rules.revision > 1) == (rules.revision_note is not None)
 
 
 def test_project_defaults_say_so_in_their_labels() -> None:
@@ -58,11 +60,12 @@ def test_both_engines_implement_exactly_the_metric_catalogue() -> None:
     [
         (date(2025, 12, 31), Tier.SRDI_SME, "srdi_sme@2022-06-01"),
         (date(2026, 3, 31), Tier.SRDI_SME, "srdi_sme@2022-06-01"),
-        (date(2026, 4, 1), Tier.SRDI_SME, "srdi_sme@2026-04-01"),
+        (date(2026, 4, 1), Tier.SRDI_SME, "srdi_sme@2026-04-01.r2"),  # the latest revision of the text
         (date(2025, 6, 1), Tier.LITTLE_GIANT, "little_giant@2022-06-01"),
-        (date(2026, 4, 1), Tier.LITTLE_GIANT, "little_giant@2026-04-01"),
+        (date(2026, 4, 1), Tier.LITTLE_GIANT, "little_giant@2026-04-01.r2"),
         (date(2027, 1, 1), Tier.INNOVATIVE_SME, "innovative_sme@2022-06-01"),  # stays on 2022
-        (date(2026, 4, 1), Tier.SINGLE_CHAMPION, "single_champion@2023-08-01"),
+        (date(2026, 4, 1), Tier.SINGLE_CHAMPION, "single_champion@2023-08-01.r2"),
+        (date(2023, 1, 1), Tier.SINGLE_CHAMPION, "single_champion@2023-08-01.r2"),  # before the first text
     ],
 )
 def test_rule_sets_are_selected_by_date(on: date, tier: Tier, expected: str) -> None:
@@ -73,7 +76,7 @@ def test_a_year_alone_means_its_last_day() -> None:
     assert reference_date(2025) == date(2025, 12, 31)
     book = default_rule_book()
     assert book.select(Tier.SRDI_SME, reference_date(2025)).id == "srdi_sme@2022-06-01"
-    assert book.select(Tier.SRDI_SME, reference_date(2026)).id == "srdi_sme@2026-04-01"
+    assert book.select(Tier.SRDI_SME, reference_date(2026)).id == "srdi_sme@2026-04-01.r2"
 
 
 def test_measures_and_targets_load() -> None:
@@ -185,3 +188,11 @@ def test_the_province_indicators_are_replaceable(rules_copy: Path) -> None:
     book = load_rule_book(rules_copy)
     province = book.select(Tier.SRDI_SME, date(2025, 1, 1)).province
     assert province is not None and province.id == "yunnan_official@2027-01-01"
+
+
+def test_a_revision_id_must_carry_its_number(tmp_path: Path) -> None:
+    rules_copy = tmp_path / "rules"
+    shutil.copytree(RULES_DIR, rules_copy)
+    _break(rules_copy / "srdi_sme@2026-04-01.r2.yaml", "revision: 2\n", "revision: 3\n")
+    with pytest.raises(RuleFileError, match=r"srdi_sme@2026-04-01\.r2\.yaml:\d+: id must be 'srdi_sme@2026-04-01\.r3'"):
+        load_rule_book(rules_copy)

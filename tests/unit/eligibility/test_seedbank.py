@@ -97,7 +97,7 @@ def test_ranked_by_closeness_with_a_prefecture_split() -> None:
     closeness_values = [c.closeness for c in bank.selected]
     assert closeness_values == sorted(closeness_values, reverse=True)
     assert bank.by_prefecture == {KUNMING: 2, DALI: 1}
-    assert bank.rule_set == "srdi_sme@2026-04-01"
+    assert bank.rule_set == "srdi_sme@2026-04-01.r2"
 
 
 def test_unknown_prefectures_are_refused() -> None:

@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
+from services.eligibility.domain.engine import assess_tier
 from services.eligibility.domain.facts import Champion, Facts
+from services.eligibility.domain.rulebook import default_rule_book
 from services.eligibility.domain.vocabulary import Decision, Tier
 from tests.unit.eligibility.builders import FEN, LAST, YI, condition, ip, plain, quality, recognised, result, with_year
 
@@ -31,6 +33,8 @@ def champion(average: Decimal = 4 * YI, **changes: Any) -> Facts:
             technology_leading="international",
             profit_above_industry=True,
             energy_advanced=True,
+            revenue_leading=True,
+            profit_leading=False,
         ),
     )
     for offset, share in ((1, Decimal("1.1")), (2, Decimal(1)), (3, Decimal("0.9"))):  # mean = average
@@ -53,10 +57,13 @@ def test_three_year_average_main_revenue_of_four_hundred_million(average: Decima
     assert result(champion(average), NATIONAL).eligible is eligible
 
 
-def test_two_hundred_million_suffices_for_a_recognised_srdi_enterprise() -> None:
-    assert result(champion(2 * YI), NATIONAL).decision is Decision.NOT_ELIGIBLE
-    assert result(champion(2 * YI, recognitions=recognised(Tier.SRDI_SME)), NATIONAL).eligible
-    assert not result(champion(2 * YI - FEN, recognitions=recognised(Tier.LITTLE_GIANT)), NATIONAL).eligible
+def test_two_hundred_million_sufficed_for_a_recognised_srdi_enterprise_only_in_revision_1() -> None:
+    # Revision 2 switches the unproven relaxation off (criteria.md, "2026 readings"); revision 1 had it.
+    assert result(champion(2 * YI, recognitions=recognised(Tier.SRDI_SME)), NATIONAL).decision is Decision.NOT_ELIGIBLE
+    first = default_rule_book().by_id("single_champion@2023-08-01")
+    assert not assess_tier(champion(2 * YI), first, LAST + 1).eligible
+    assert assess_tier(champion(2 * YI, recognitions=recognised(Tier.SRDI_SME)), first, LAST + 1).eligible
+    assert not assess_tier(champion(2 * YI - FEN, recognitions=recognised(Tier.LITTLE_GIANT)), first, LAST + 1).eligible
 
 
 @pytest.mark.parametrize(
@@ -76,7 +83,7 @@ def test_years_in_the_field_ten_or_five_for_a_new_product(years: int, new_produc
         ({"global_rank": 4}, "champion.global_rank"),
         ({"global_rank": None}, "champion.global_rank"),
         ({"technology_leading": "domestic"}, "champion.technology"),
-        ({"profit_above_industry": False}, "champion.profitability"),
+        ({"revenue_leading": False}, "champion.revenue_or_profit_leading"),
         ({"energy_advanced": False}, "champion.energy"),
     ],
 )
