@@ -10,6 +10,7 @@ from shared.events.catalogue import EnterpriseSnapshot
 
 _LEVEL_ORDER = ("national", "provincial", "municipal", "below_municipal")
 SME_SIZE_CLASSES = {"medium", "small", "micro"}
+AWARD_KEYS = ("level", "year", "rank", "kind", "certificate_date")
 
 
 def profile_from_snapshot(snapshot: EnterpriseSnapshot, assessment_year: int) -> dict[str, Any]:
@@ -32,8 +33,12 @@ def profile_from_snapshot(snapshot: EnterpriseSnapshot, assessment_year: int) ->
         "international_market_share": facts.get("international_market_share"),
         "market_position_attested": facts.get("market_position_attested"),
         "evaluation_scores": facts.get("evaluation_scores") or [],
+        # 2026 readings: taken when the registry carries them; otherwise None, i.e. "cannot decide, needs X"
+        # (docs/services/eligibility.md lists which). The ip / field_flags / champion blocks pass through whole.
+        "renown_attested": facts.get("renown_attested"),
+        "group_little_giant_similar": facts.get("group_little_giant_similar"),
         "champion": facts.get("champion") or None,
-        "awards": [{k: a.get(k) for k in ("level", "year", "rank")} for a in facts.get("awards") or []],
+        "awards": [{k: a.get(k) for k in AWARD_KEYS if k in a} for a in facts.get("awards") or []],
         "maker_china": facts.get("maker_china") or [],
         "honours": facts.get("honours") or [],
         "compliance": compliance(facts.get("compliance") or [], assessment_year),
@@ -64,9 +69,11 @@ def rd_institution(institutions: list[dict[str, Any]]) -> dict[str, Any]:
     return {"level": best, "has_institution": True}
 
 
-def compliance(records: list[dict[str, Any]], assessment_year: int) -> dict[str, bool]:
+def compliance(records: list[dict[str, Any]], assessment_year: int) -> dict[str, bool | None]:
     """Listings count while not removed; accidents and tax evasion count for the last three years.
-    A remediated listing no longer blocks (criteria: general gate)."""
+    A remediated listing no longer blocks (criteria: general gate). Data falsification (2026 gate): a
+    record of it in the window blocks; without one the register cannot say (it keeps no such record
+    kind yet), so it stays unknown — "cannot decide, needs data_falsification_3y"."""
     reference = date(assessment_year, 1, 1)
     window_start = date(assessment_year - 3, 1, 1)
 
@@ -84,4 +91,5 @@ def compliance(records: list[dict[str, Any]], assessment_year: int) -> dict[str,
         "serious_dishonesty_list": listed("serious_dishonesty_list"),
         "major_accident_3y": within_window("major_accident", "tax_evasion"),
         "prohibited_products": listed("prohibited_products"),
+        "data_falsification_3y": True if within_window("data_falsification") else None,
     }
