@@ -328,8 +328,8 @@ def _national_st_award(ctx: VectorContext, _offset: int, args: NationalAwardArgs
     latest = np.where(certificate >= 0, certificate, year * 10000 + 1231)
     surely_in = (earliest + span >= reference) & (latest <= reference)
     surely_out = (latest + span < reference) | (earliest > reference)
-    hit = (ranked & kind_ok & surely_in).any(axis=1)
-    unsure = (ranked & kind_possible & ~surely_out).any(axis=1)
+    hit: BoolArray = np.asarray((ranked & kind_ok & surely_in).any(axis=1), dtype=bool)
+    unsure: BoolArray = np.asarray((ranked & kind_possible & ~surely_out).any(axis=1), dtype=bool)
     return FlagCol(hit | ~unsure, hit)
 
 

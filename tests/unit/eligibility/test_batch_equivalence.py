@@ -464,6 +464,7 @@ def test_the_new_metrics_agree_row_by_row(mid_year: bool, data: st.DataObject) -
         column = VECTOR_METRICS[name](vector_ctx, 0, args)
         for row, item in enumerate(population):
             scalar = measure(item, Context(year, standard, on), name, 0, args).value
+            batch: object
             if isinstance(column, FlagCol):
                 batch = bool(column.value[row]) if column.known[row] else None
             elif isinstance(column, ChoiceCol):

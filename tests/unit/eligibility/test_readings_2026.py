@@ -351,7 +351,7 @@ NO_IP = {"class1": 0, "class1_applied_main_product": 0, "class1_main_product_own
 def test_the_national_award_waiver(award: dict[str, Any], assessed_on: str | None, status: str) -> None:
     entry = {"level": "national", "year": int(award["certificate_date"][:4]), "rank": 3, **award}
     profile = changed(giant_profile(), ip=NO_IP, awards=[entry])
-    extra = {"assessed_on": assessed_on} if assessed_on else {}
+    extra: dict[str, Any] = {"assessed_on": assessed_on} if assessed_on else {}
     assert condition(assessed("little_giant", profile, **extra), "lg26.class1_ip")["status"] == status
 
 
@@ -474,7 +474,7 @@ def reviewed(
     return assessed(tier, body, REVIEW_YEAR, application="re_review" if review else "new")
 
 
-SRDI_SCORES = [
+SRDI_SCORES: list[tuple[dict[int, float | None], str]] = [
     # (score of Y, Y-1, Y-2) → status of the score condition at re-review
     ({1: 50, 2: 40}, "met"),
     ({1: 40, 2: 50}, "met"),
@@ -488,7 +488,7 @@ SRDI_SCORES = [
 
 
 @pytest.mark.parametrize(("scores", "status"), SRDI_SCORES)
-def test_srdi_re_review_accepts_fifty_in_either_year(scores: dict[int, float], status: str) -> None:
+def test_srdi_re_review_accepts_fifty_in_either_year(scores: dict[int, float | None], status: str) -> None:
     result = reviewed("srdi_sme", srdi_profile(REVIEW_YEAR), scores)
     assert result["rule_set"] == SRDI_R2
     assert condition(result, "srdi26.evaluation_score")["status"] == status
@@ -500,7 +500,7 @@ def test_srdi_re_review_accepts_fifty_in_either_year(scores: dict[int, float], s
     ("scores", "status"),
     [({k: s + 10 if s is not None else None for k, s in sc.items()}, st) for sc, st in SRDI_SCORES],
 )
-def test_little_giant_re_review_accepts_sixty_in_either_year(scores: dict[int, float], status: str) -> None:
+def test_little_giant_re_review_accepts_sixty_in_either_year(scores: dict[int, float | None], status: str) -> None:
     result = reviewed("little_giant", giant_profile(REVIEW_YEAR), scores)
     assert result["rule_set"] == GIANT_R2
     assert condition(result, "lg26.evaluation_score")["status"] == status

@@ -21,6 +21,7 @@ def summary(rule_set: RuleSet) -> dict[str, Any]:
         "label": definition.label.model_dump(), "effective_from": definition.effective_from,
         "source": definition.source.model_dump(), "validity_years": definition.validity_years,
         "province_part": rule_set.province.id if rule_set.province is not None else None,
+        "revision": definition.revision, "revision_note": definition.revision_note,
     }  # fmt: skip
 
 
