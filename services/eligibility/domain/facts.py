@@ -2,8 +2,9 @@
 
 Plain frozen dataclasses, no framework. Money is `Decimal` yuan, ratios are `Decimal` fractions
 (0.12 = 12%). `None` always means "not supplied"; it never means zero. The one exception is the
-string fields of `ProductField` (`six_foundations`, …): there the contract uses null for "not in
-any of those fields", so an unsupplied *field block* is `Facts.field is None`.
+string fields `six_foundations`, `ten_industries`, `network_power` of `ProductField`: there the contract
+uses null for "not in any of those fields", so an unsupplied *field block* is `Facts.field is None`
+(`industry_category`, added for 2026, is an ordinary fact: None = not supplied).
 """
 
 from __future__ import annotations
