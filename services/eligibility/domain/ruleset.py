@@ -282,7 +282,7 @@ class TierRuleSet(RuleModel):
     source: Source
     effective_from: date
     # A revision is a corrected reading of the same text: same effective_from, higher number, id
-    # `<tier>@<effective_from>.r<N>` (see rulebook.py). Revision 1 has no suffix.
+    # `<tier>@<effective_from>.r<N>` (see the rule book). Revision 1 has no suffix.
     revision: int = Field(default=1, ge=1)
     revision_note: str | None = None
     conventions: Conventions
