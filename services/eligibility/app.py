@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from services.eligibility.api.routes import assessments, evaluate, pyramid, reassessments, rule_sets, seed_banks
 from services.eligibility.config import EligibilitySettings
-from services.eligibility.domain.rulebook import default_rule_book
+from services.eligibility.domain.rulebook.loading import default_rule_book
 from services.eligibility.handlers import EVENT_HANDLERS
 from services.eligibility.persistence.tables import messaging, metadata
 from shared.service import ServiceDefinition, ServiceRuntime, create_service_app

@@ -14,10 +14,10 @@ from typing import Any
 
 from sqlmodel import select
 
-from services.eligibility.domain.engine import assess
-from services.eligibility.domain.facts import Facts
-from services.eligibility.domain.results import TierResult
-from services.eligibility.domain.rulebook import RuleBook
+from services.eligibility.domain.engine.assess import assess
+from services.eligibility.domain.engine.results import TierResult
+from services.eligibility.domain.facts.model import Facts
+from services.eligibility.domain.rulebook.loading import RuleBook
 from services.eligibility.persistence.tables import Assessment, FactsProjection, TierStatus
 from services.eligibility.projection import profile_from_snapshot
 from services.eligibility.schemas import ProfileIn, profile_to_facts, tier_result_out

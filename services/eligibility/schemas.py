@@ -25,10 +25,10 @@ from pydantic import (
     model_validator,
 )
 
-from services.eligibility.domain import facts as domain
-from services.eligibility.domain.engine import assess
-from services.eligibility.domain.results import ConditionResult, Gap, IndicatorResult, TierResult
-from services.eligibility.domain.rulebook import RuleBook
+from services.eligibility.domain.engine.assess import assess
+from services.eligibility.domain.engine.results import ConditionResult, Gap, IndicatorResult, TierResult
+from services.eligibility.domain.facts import model as domain
+from services.eligibility.domain.rulebook.loading import RuleBook
 from services.eligibility.domain.vocabulary import Application, Decision, PassedVia, Status, Tier
 
 MAX_YUAN = Decimal(10) ** 12  # the batch columns hold |money| ≤ 10^12 yuan exactly

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from services.eligibility.domain.rulebook import RuleBook, default_rule_book
+from services.eligibility.domain.rulebook.loading import RuleBook, default_rule_book
 from shared.service import ServiceRuntime
 
 

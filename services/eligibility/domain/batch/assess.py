@@ -20,13 +20,22 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from services.eligibility.domain.columns import FactsColumns
-from services.eligibility.domain.evaluation import choice_matches, comparable_threshold, per_year_aggregate
-from services.eligibility.domain.metric_catalogue import CATALOGUE
-from services.eligibility.domain.metrics import parse_args
-from services.eligibility.domain.rule_checks import resolve_offsets
-from services.eligibility.domain.rulebook import RuleBook, RuleSet, default_rule_book, reference_date
-from services.eligibility.domain.ruleset import (
+from services.eligibility.domain.columns.layout import FactsColumns
+from services.eligibility.domain.engine.evaluation import choice_matches, comparable_threshold, per_year_aggregate
+from services.eligibility.domain.facts.metrics import CATALOGUE, VECTOR_METRICS, parse_args
+from services.eligibility.domain.facts.readers import VectorContext
+from services.eligibility.domain.facts.values import (
+    ChoiceCol,
+    Col,
+    FlagCol,
+    NumCol,
+    combine_flags,
+    combine_numbers,
+    compare,
+)
+from services.eligibility.domain.rulebook.checks import resolve_offsets
+from services.eligibility.domain.rulebook.loading import RuleBook, RuleSet, default_rule_book, reference_date
+from services.eligibility.domain.rulebook.ruleset import (
     AllOf,
     AnyOf,
     BandTable,
@@ -42,17 +51,6 @@ from services.eligibility.domain.ruleset import (
     MetricLeaf,
     PerFullStepIndicator,
     PointsPerItemIndicator,
-)
-from services.eligibility.domain.vector_metrics import (
-    VECTOR_METRICS,
-    ChoiceCol,
-    Col,
-    FlagCol,
-    NumCol,
-    VectorContext,
-    combine_flags,
-    combine_numbers,
-    compare,
 )
 from services.eligibility.domain.vocabulary import Decision, PassedVia, Tier
 

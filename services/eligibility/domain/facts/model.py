@@ -162,3 +162,14 @@ class Facts:
         """The most recent recognition for `tier`, if any."""
         matching = [r for r in self.recognitions if r.tier == tier]
         return max(matching, key=lambda r: r.valid_until) if matching else None
+
+
+# The blocks of `Facts` that group several facts (a path "ip.class1" names a field of one).
+BLOCKS: dict[str, type] = {
+    "ip": IntellectualProperty,
+    "rd_institution": RdInstitution,
+    "quality": Quality,
+    "field": ProductField,
+    "champion": Champion,
+    "compliance": Compliance,
+}

@@ -5,9 +5,9 @@ from __future__ import annotations
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from fractions import Fraction
 
-from services.eligibility.domain.metric_catalogue import CATALOGUE
-from services.eligibility.domain.metrics import Value
-from services.eligibility.domain.results import DisplayValue
+from services.eligibility.domain.engine.results import DisplayValue
+from services.eligibility.domain.facts.measured import Value
+from services.eligibility.domain.facts.metrics import CATALOGUE
 from services.eligibility.domain.text import Text, number, percent, to_decimal, yuan_en, yuan_zh
 
 RATIO_PLACES = Decimal("0.0001")

@@ -18,11 +18,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from services.eligibility.domain.catalogues import Measure, MeasureCatalogue, default_measures
-from services.eligibility.domain.engine import assess_tier, select_rule_set
-from services.eligibility.domain.facts import Facts
-from services.eligibility.domain.results import Gap, TierResult
-from services.eligibility.domain.rulebook import RuleBook, RuleSet, default_rule_book, reference_date
+from services.eligibility.domain.engine.assess import assess_tier, select_rule_set
+from services.eligibility.domain.engine.results import Gap, TierResult
+from services.eligibility.domain.facts.model import Facts
+from services.eligibility.domain.roadmaps.catalogues import Measure, MeasureCatalogue, default_measures
+from services.eligibility.domain.rulebook.loading import RuleBook, RuleSet, default_rule_book, reference_date
 from services.eligibility.domain.text import Text
 from services.eligibility.domain.vocabulary import TIER_LADDER, Decision, Tier
 

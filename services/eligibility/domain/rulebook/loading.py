@@ -18,18 +18,18 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from services.eligibility.domain import rule_checks
-from services.eligibility.domain.ruleset import (
+from services.eligibility.domain.rulebook import checks as rule_checks
+from services.eligibility.domain.rulebook.ruleset import (
     Conventions,
     Indicator,
     ProvinceIndicators,
     SizeStandard,
     TierRuleSet,
 )
+from services.eligibility.domain.rulebook.yaml_marks import MarkedDocument, RuleFileError, read_marked
 from services.eligibility.domain.vocabulary import Tier
-from services.eligibility.domain.yaml_marks import MarkedDocument, RuleFileError, read_marked
 
-RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
+RULES_DIR = Path(__file__).resolve().parent.parent.parent / "rules"
 # Files in the rules directory that are not tier rule sets or size standards.
 CATALOGUE_KINDS = ("measures", "targets")
 

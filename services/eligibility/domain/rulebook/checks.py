@@ -12,8 +12,9 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from services.eligibility.domain.metric_catalogue import CATALOGUE, MetricSpec
-from services.eligibility.domain.ruleset import (
+from services.eligibility.domain.facts.catalogue import MetricSpec
+from services.eligibility.domain.facts.metrics import CATALOGUE
+from services.eligibility.domain.rulebook.ruleset import (
     BandsIndicator,
     BandTable,
     BestOfIndicator,

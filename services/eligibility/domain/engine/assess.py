@@ -12,14 +12,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from services.eligibility.domain.evaluation import Env, all_of, any_of, evaluate_top
-from services.eligibility.domain.facts import Facts
-from services.eligibility.domain.gaps import condition_gaps, indicator_gaps
-from services.eligibility.domain.metrics import Context
-from services.eligibility.domain.results import ConditionResult, Gap, TierResult
-from services.eligibility.domain.rulebook import RuleBook, RuleSet, default_rule_book, reference_date
-from services.eligibility.domain.ruleset import Scoring, TopCondition
-from services.eligibility.domain.scoring import Scored, score_indicator
+from services.eligibility.domain.engine.evaluation import Env, all_of, any_of, evaluate_top
+from services.eligibility.domain.engine.gaps import condition_gaps, indicator_gaps
+from services.eligibility.domain.engine.results import ConditionResult, Gap, TierResult
+from services.eligibility.domain.engine.scoring import Scored, score_indicator
+from services.eligibility.domain.facts.measured import Context
+from services.eligibility.domain.facts.model import Facts
+from services.eligibility.domain.rulebook.loading import RuleBook, RuleSet, default_rule_book, reference_date
+from services.eligibility.domain.rulebook.ruleset import Scoring, TopCondition
 from services.eligibility.domain.text import Text
 from services.eligibility.domain.vocabulary import Application, Decision, PassedVia, Status, Tier
 

@@ -24,12 +24,13 @@ from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 
-from services.eligibility.domain.catalogues import Targets, default_targets
-from services.eligibility.domain.engine import assess_tier, select_rule_set
-from services.eligibility.domain.facts import Facts
-from services.eligibility.domain.metrics import Context, measure
-from services.eligibility.domain.results import TierResult
-from services.eligibility.domain.rulebook import RuleBook, default_rule_book, reference_date
+from services.eligibility.domain.engine.assess import assess_tier, select_rule_set
+from services.eligibility.domain.engine.results import TierResult
+from services.eligibility.domain.facts.measured import Context
+from services.eligibility.domain.facts.metrics import measure
+from services.eligibility.domain.facts.model import Facts
+from services.eligibility.domain.roadmaps.catalogues import Targets, default_targets
+from services.eligibility.domain.rulebook.loading import RuleBook, default_rule_book, reference_date
 from services.eligibility.domain.text import Text
 from services.eligibility.domain.vocabulary import Decision, Status, Tier
 

@@ -13,12 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 
-from services.eligibility.domain import display
-from services.eligibility.domain.evaluation import Env, Outcome, Reading, comparable_threshold, leaf_label
-from services.eligibility.domain.metric_catalogue import CATALOGUE
-from services.eligibility.domain.metrics import measure
-from services.eligibility.domain.results import Gap
-from services.eligibility.domain.ruleset import (
+from services.eligibility.domain.engine import display
+from services.eligibility.domain.engine.evaluation import Env, Outcome, Reading, comparable_threshold, leaf_label
+from services.eligibility.domain.engine.results import Gap
+from services.eligibility.domain.engine.scoring import Scored, band_index
+from services.eligibility.domain.facts.metrics import CATALOGUE, measure
+from services.eligibility.domain.rulebook.ruleset import (
     AllOf,
     AnyOf,
     BandTable,
@@ -31,7 +31,6 @@ from services.eligibility.domain.ruleset import (
     PerFullStepIndicator,
     PointsPerItemIndicator,
 )
-from services.eligibility.domain.scoring import Scored, band_index
 from services.eligibility.domain.text import Text, ceil_yuan, number, to_decimal, yuan_en, yuan_zh
 from services.eligibility.domain.vocabulary import Status
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
-from services.eligibility.domain import display
-from services.eligibility.domain.facts import Facts
-from services.eligibility.domain.metric_catalogue import CATALOGUE, MetricArgs
-from services.eligibility.domain.metrics import Context, Measured, measure, parse_args
-from services.eligibility.domain.results import ConditionResult, DisplayValue
-from services.eligibility.domain.rule_checks import resolve_offsets
-from services.eligibility.domain.ruleset import (
+from services.eligibility.domain.engine import display
+from services.eligibility.domain.engine.results import ConditionResult, DisplayValue
+from services.eligibility.domain.facts.catalogue import MetricArgs
+from services.eligibility.domain.facts.measured import Context, Measured
+from services.eligibility.domain.facts.metrics import CATALOGUE, measure, parse_args
+from services.eligibility.domain.facts.model import Facts
+from services.eligibility.domain.rulebook.checks import resolve_offsets
+from services.eligibility.domain.rulebook.ruleset import (
     AllOf,
     AnyOf,
     ByCase,

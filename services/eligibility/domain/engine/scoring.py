@@ -12,8 +12,8 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
-from services.eligibility.domain import display
-from services.eligibility.domain.evaluation import (
+from services.eligibility.domain.engine import display
+from services.eligibility.domain.engine.evaluation import (
     Env,
     Outcome,
     Reading,
@@ -23,8 +23,8 @@ from services.eligibility.domain.evaluation import (
     years_en,
     years_zh,
 )
-from services.eligibility.domain.results import IndicatorResult
-from services.eligibility.domain.ruleset import (
+from services.eligibility.domain.engine.results import IndicatorResult
+from services.eligibility.domain.rulebook.ruleset import (
     Band,
     BandTable,
     BestOfIndicator,

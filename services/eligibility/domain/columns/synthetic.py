@@ -10,22 +10,23 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from services.eligibility.domain.columns import (
-    AWARD_LEVELS,
+from services.eligibility.domain.columns.layout import (
     FINANCIAL_YEARS,
     RATIO_SCALE,
     SCORE_YEARS,
     UNRANKED,
     Categorical,
     FactsColumns,
-    encode_industry,
 )
+from services.eligibility.domain.facts.industry import encode_industry
+from services.eligibility.domain.vocabulary import AWARD_LEVELS
 
 MISSING_SHARE = 0.03
 EDGE_RATIOS = np.array([0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.08, 0.10])  # R&D intensity edges
 
 
-def generate(size: int, assessment_year: int, seed: int = 20250606) -> FactsColumns:
+def synthetic_columns(size: int, assessment_year: int, seed: int = 20250606) -> FactsColumns:
+    """A seeded synthetic population."""
     rng = np.random.default_rng(seed)
     columns = FactsColumns.empty(size, assessment_year)
     _financials(columns, rng)

@@ -10,9 +10,9 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from services.eligibility.domain.metric_catalogue import CATALOGUE
-from services.eligibility.domain.rulebook import RULES_DIR, load_model
-from services.eligibility.domain.ruleset import Bilingual, RuleModel, Source
+from services.eligibility.domain.facts.metrics import CATALOGUE
+from services.eligibility.domain.rulebook.loading import RULES_DIR, load_model
+from services.eligibility.domain.rulebook.ruleset import Bilingual, RuleModel, Source
 from services.eligibility.domain.vocabulary import Tier
 
 
