@@ -3,8 +3,8 @@ snapshot; each one re-assesses that enterprise (no call back to the registry).""
 
 from __future__ import annotations
 
-from services.eligibility.assessments import reassess_from_snapshot
 from services.eligibility.config import EligibilitySettings
+from services.eligibility.usecases.assessments import reassess_from_snapshot
 from shared.events.catalogue import (
     EnterpriseRegistered,
     EnterpriseSnapshot,

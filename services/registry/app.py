@@ -8,10 +8,10 @@ from fastapi import FastAPI
 
 from services.registry.api.routes import enterprises, imports
 from services.registry.config import RegistrySettings
-from services.registry.demo_loader import load_demo_on_first_start
 from services.registry.handlers import EVENT_HANDLERS
-from services.registry.jobs import expiry_loop
 from services.registry.persistence.tables import messaging, metadata
+from services.registry.usecases.demo_loader import load_demo_on_first_start
+from services.registry.usecases.jobs import expiry_loop
 from shared.service import ServiceDefinition, ServiceRuntime, create_service_app
 
 

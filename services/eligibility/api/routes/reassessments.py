@@ -14,7 +14,7 @@ from sqlmodel import select
 from services.eligibility.api.deps import RuleBookDep, RuntimeDep
 from services.eligibility.config import EligibilitySettings
 from services.eligibility.persistence.tables import FactsProjection, ReassessmentJob
-from services.eligibility.reassessment import run_reassessment
+from services.eligibility.usecases.reassessment import run_reassessment
 from shared.api import PrincipalDep
 from shared.problems import forbidden, not_found
 

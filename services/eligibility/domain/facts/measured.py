@@ -30,6 +30,16 @@ class Context:
     size_standard: SizeStandard
 
 
+def both(first: Measured, second: Measured) -> tuple[Fraction, Fraction] | Measured:
+    """The two numbers, or the first of them that is unknown (its reason says why)."""
+    if not first.known:
+        return first
+    if not second.known:
+        return second
+    assert isinstance(first.value, Fraction) and isinstance(second.value, Fraction)
+    return first.value, second.value
+
+
 def unknown(reason: Text) -> Measured:
     return Measured(None, reason)
 

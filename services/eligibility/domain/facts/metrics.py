@@ -32,7 +32,7 @@ from services.eligibility.domain.facts.catalogue import (
     RecognitionArgs,
 )
 from services.eligibility.domain.facts.industry import decode_industry, encode_industry, parse_industry_code, size_class
-from services.eligibility.domain.facts.measured import Context, Measured, not_supplied, unknown
+from services.eligibility.domain.facts.measured import Context, Measured, both, not_supplied, unknown
 from services.eligibility.domain.facts.model import Facts, Honour, Recognition
 from services.eligibility.domain.facts.readers import (
     SCORE_SCALE,
@@ -163,14 +163,13 @@ metric(
 
 
 def _growth_scalar(facts: Facts, ctx: Context, offset: int, _args: Any) -> Measured:
-    current = main_business_revenue.measured(facts, ctx, offset)
-    base = main_business_revenue.measured(facts, ctx, offset + 1)
-    if not current.known:
-        return current
-    if not base.known:
-        return base
-    assert isinstance(current.value, Fraction) and isinstance(base.value, Fraction)
-    if base.value <= 0:
+    pair = both(
+        main_business_revenue.measured(facts, ctx, offset), main_business_revenue.measured(facts, ctx, offset + 1)
+    )
+    if isinstance(pair, Measured):
+        return pair
+    current, base = pair
+    if base <= 0:
         year = ctx.assessment_year - offset - 1
         return unknown(
             Text(
@@ -178,7 +177,7 @@ def _growth_scalar(facts: Facts, ctx: Context, offset: int, _args: Any) -> Measu
                 f"base year {year} main business revenue is zero or negative: growth undefined",
             )
         )
-    return Measured((current.value - base.value) / base.value)
+    return Measured((current - base) / base)
 
 
 def _growth_vector(ctx: VectorContext, offset: int, _args: Any) -> Col:
@@ -201,14 +200,11 @@ metric(
 
 def _cagr_scalar(facts: Facts, ctx: Context, _offset: int, _args: Any) -> Measured:
     """R1/R3 of operating revenue; the rule's threshold t is compared as (1+t)²."""
-    last = operating_revenue.measured(facts, ctx, 1)
-    base = operating_revenue.measured(facts, ctx, 3)
-    if not last.known:
-        return last
-    if not base.known:
-        return base
-    assert isinstance(last.value, Fraction) and isinstance(base.value, Fraction)
-    if base.value <= 0 or last.value < 0:
+    pair = both(operating_revenue.measured(facts, ctx, 1), operating_revenue.measured(facts, ctx, 3))
+    if isinstance(pair, Measured):
+        return pair
+    last, base = pair
+    if base <= 0 or last < 0:
         year = ctx.assessment_year - 3
         return unknown(
             Text(
@@ -216,7 +212,7 @@ def _cagr_scalar(facts: Facts, ctx: Context, _offset: int, _args: Any) -> Measur
                 f"base year {year} operating revenue is zero or negative: growth undefined",
             )
         )
-    return Measured(last.value / base.value)
+    return Measured(last / base)
 
 
 def _cagr_vector(ctx: VectorContext, _offset: int, _args: Any) -> Col:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from services.eligibility.domain.facts.catalogue import MetricSpec
-from services.eligibility.domain.facts.measured import Context, Measured, not_supplied, unknown
+from services.eligibility.domain.facts.measured import Context, Measured, both, not_supplied, unknown
 from services.eligibility.domain.facts.model import Facts
 from services.eligibility.domain.facts.values import BoolArray, ChoiceCol, Col, FlagCol, IntArray, NumCol
 from services.eligibility.domain.text import Text
@@ -191,14 +191,11 @@ class Ratio(Reader):
         self.top, self.bottom = top, bottom
 
     def scalar(self, facts: Facts, ctx: Context, offset: int, args: Any) -> Measured:
-        top = self.top.measured(facts, ctx, offset)
-        bottom = self.bottom.measured(facts, ctx, offset)
-        if not top.known:
-            return top
-        if not bottom.known:
-            return bottom
-        assert isinstance(top.value, Fraction) and isinstance(bottom.value, Fraction)
-        if bottom.value <= 0:
+        pair = both(self.top.measured(facts, ctx, offset), self.bottom.measured(facts, ctx, offset))
+        if isinstance(pair, Measured):
+            return pair
+        top, bottom = pair
+        if bottom <= 0:
             label, year = self.bottom.label, ctx.assessment_year - offset
             return unknown(
                 Text(
@@ -206,7 +203,7 @@ class Ratio(Reader):
                     f"{label.en} for {year} is zero or negative: the ratio is undefined",
                 )
             )
-        return Measured(top.value / bottom.value)
+        return Measured(top / bottom)
 
     def vector(self, ctx: VectorContext, offset: int, args: Any) -> Col:
         top_known, num = self.top.known_values(ctx, offset)

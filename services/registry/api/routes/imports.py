@@ -15,12 +15,12 @@ from openpyxl import Workbook
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from services.registry import access, queries
 from services.registry.api.deps import RuntimeDep
 from services.registry.config import RegistrySettings
 from services.registry.domain.importing import HEADERS, build_template_xlsx, export_row
-from services.registry.importer import run_import
 from services.registry.persistence.tables import Enterprise, FinancialReport, ImportJob, ImportProblem
+from services.registry.usecases import access, queries
+from services.registry.usecases.importer import run_import
 from shared.api import PrincipalDep
 from shared.identity import Principal, Role
 from shared.problems import Problem, forbidden, not_found

@@ -6,7 +6,7 @@ import asyncio
 import logging
 from datetime import date
 
-from services.registry import commands
+from services.registry.usecases import commands
 from shared.service import ServiceRuntime
 
 log = logging.getLogger(__name__)

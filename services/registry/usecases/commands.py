@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import delete, update
 from sqlmodel import select
 
-from services.registry import validation
 from services.registry.api.schemas import EnterpriseCreate, EnterpriseUpdate, FinancialReportIn, RecognitionIn
 from services.registry.persistence.tables import Enterprise, EnterpriseKeyField, FinancialReport, Recognition
-from services.registry.snapshots import financial_year, load_aggregate, recognition_held, snapshot
+from services.registry.usecases import validation
+from services.registry.usecases.snapshots import financial_year, load_aggregate, recognition_held, snapshot
 from shared.events.catalogue import (
     EnterpriseRegistered,
     EnterpriseSnapshot,

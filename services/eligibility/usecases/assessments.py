@@ -14,13 +14,15 @@ from typing import Any
 
 from sqlmodel import select
 
+from services.eligibility.contract.request import ProfileIn
+from services.eligibility.contract.response import tier_result_out
+from services.eligibility.contract.to_facts import profile_to_facts
 from services.eligibility.domain.engine.assess import assess
 from services.eligibility.domain.engine.results import TierResult
 from services.eligibility.domain.facts.model import Facts
 from services.eligibility.domain.rulebook.loading import RuleBook
 from services.eligibility.persistence.tables import Assessment, FactsProjection, TierStatus
-from services.eligibility.projection import profile_from_snapshot
-from services.eligibility.schemas import ProfileIn, profile_to_facts, tier_result_out
+from services.eligibility.usecases.projection import profile_from_snapshot
 from shared.events.catalogue import EligibilityAssessed, EnterpriseSnapshot, TierChanged, TierOutcome
 from shared.uow import UnitOfWork
 

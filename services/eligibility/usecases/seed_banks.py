@@ -11,12 +11,12 @@ from typing import Any
 from sqlmodel import select
 
 from services.eligibility.api.serialize import to_jsonable
-from services.eligibility.assessments import facts_from_snapshot
 from services.eligibility.domain.roadmaps.seedbank import Candidate, build_seed_bank
 from services.eligibility.domain.roadmaps.seedbank import SeedBank as SeedBankResult
 from services.eligibility.domain.rulebook.loading import RuleBook
 from services.eligibility.domain.vocabulary import Decision, Tier
 from services.eligibility.persistence.tables import FactsProjection, SeedBank
+from services.eligibility.usecases.assessments import facts_from_snapshot
 from shared.events.catalogue import EnterpriseSnapshot
 from shared.uow import UnitOfWork
 

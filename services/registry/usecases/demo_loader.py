@@ -7,11 +7,11 @@ import logging
 
 from sqlalchemy import func, select
 
-from services.registry import commands
 from services.registry.api.schemas import EnterpriseCreate, FinancialReportIn, RecognitionIn
 from services.registry.config import RegistrySettings
-from services.registry.demo import generate_population
+from services.registry.domain.demo import generate_population
 from services.registry.persistence.tables import Enterprise
+from services.registry.usecases import commands
 from shared.service import ServiceRuntime
 
 log = logging.getLogger(__name__)

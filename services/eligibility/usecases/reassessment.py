@@ -12,11 +12,11 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from services.eligibility.assessments import assess_snapshot, facts_from_snapshot, record_assessment
 from services.eligibility.domain.batch.assess import assess_batch
 from services.eligibility.domain.columns.layout import FactsColumns
 from services.eligibility.domain.rulebook.loading import RuleBook
 from services.eligibility.persistence.tables import FactsProjection, ReassessmentJob, TierStatus
+from services.eligibility.usecases.assessments import assess_snapshot, facts_from_snapshot, record_assessment
 from shared.events.catalogue import EnterpriseSnapshot
 from shared.service import ServiceRuntime
 

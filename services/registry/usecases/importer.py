@@ -21,7 +21,6 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import update
 
-from services.registry import access, commands, validation
 from services.registry.api.schemas import EnterpriseCreate, FinancialReportIn
 from services.registry.domain.importing import (
     HEADER_OF,
@@ -33,6 +32,7 @@ from services.registry.domain.importing import (
     parse_row,
 )
 from services.registry.persistence.tables import Enterprise, ImportJob, ImportProblem
+from services.registry.usecases import access, commands, validation
 from shared.identity import Principal
 from shared.problems import Problem
 from shared.service import ServiceRuntime
