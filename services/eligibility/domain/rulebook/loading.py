@@ -28,6 +28,7 @@ from services.eligibility.domain.rulebook.ruleset import (
 )
 from services.eligibility.domain.rulebook.yaml_marks import MarkedDocument, RuleFileError, read_marked
 from services.eligibility.domain.vocabulary import Tier
+from shared.standards.sme_size import SizeGroup, sme_size_table
 
 RULES_DIR = Path(__file__).resolve().parent.parent.parent / "rules"
 # Files in the rules directory that are not tier rule sets or size standards.
@@ -153,6 +154,29 @@ def load_tier_rule_set(document: MarkedDocument, rules_dir: Path) -> RuleSet:
     return RuleSet(rules, province)
 
 
+def _size_class(group: SizeGroup) -> dict[str, Any]:
+    large = group.minima["large"]
+    return {
+        "code": group.code,
+        "label": {"zh": group.label_zh, "en": group.label_en},
+        "prefixes": list(group.prefixes),
+        "employees_below": int(large["employees"]) if "employees" in large else None,
+        "revenue_below": large.get("revenue"),
+        "assets_below": large.get("total_assets"),
+    }
+
+
+def load_size_standard(document: MarkedDocument) -> SizeStandard:
+    """The rule file's metadata with the classes of the shared table it names (the one copy)."""
+    data = dict(document.data) if isinstance(document.data, dict) else {}
+    table = sme_size_table()
+    if data.get("table") != table.id:
+        raise document.error(("table",), f"table must name the shared size table {table.id!r}")
+    data["classes"] = [_size_class(g) for g in table.groups]
+    data["other"] = _size_class(table.other)
+    return validate_document(document.with_data(data), SizeStandard)
+
+
 def load_rule_book(rules_dir: Path = RULES_DIR) -> RuleBook:
     """Read every rule file in `rules_dir` (not its sub-directories, which hold replaceable parts)."""
     by_tier: dict[Tier, list[RuleSet]] = {}
@@ -164,7 +188,7 @@ def load_rule_book(rules_dir: Path = RULES_DIR) -> RuleBook:
             rule_set = load_tier_rule_set(document, rules_dir)
             by_tier.setdefault(rule_set.tier, []).append(rule_set)
         elif kind == "size_standard":
-            standard = validate_document(document, SizeStandard)
+            standard = load_size_standard(document)
             _check_id(document, standard.id)
             standards.append(standard)
         elif kind not in CATALOGUE_KINDS:

@@ -333,6 +333,7 @@ class SizeStandard(RuleModel):
     source: Source
     effective_from: date
     convention: str
+    table: str  # the id of the shared table (shared/standards/sme_size_2011.yaml) the classes come from
     classes: list[SizeClass]
     other: SizeClass
 

@@ -29,6 +29,10 @@ class MarkedDocument:
         self.data = data
         self._lines = lines
 
+    def with_data(self, data: Any) -> MarkedDocument:
+        """The same file and lines over other data (a loader that completes a document)."""
+        return MarkedDocument(self.file, data, self._lines)
+
     def line_of(self, loc: tuple[Any, ...]) -> int | None:
         """Line of the deepest node along `loc`. Items of `loc` that are not data keys (pydantic adds
         discriminator tags and validator names) are skipped."""
