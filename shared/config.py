@@ -55,6 +55,10 @@ class ServiceSettings(BaseSettings):
     # Test-only fault injection: the relay hangs after publishing and before marking rows, so a test
     # can SIGKILL it in exactly that window. Never set in production.
     fault_relay_hang_after_publish: bool = False
+    # Background jobs (imports, re-assessments): a running job refreshes its heartbeat this often; a
+    # queued or running job whose heartbeat is older than the stale limit is an orphan (see shared.jobs).
+    job_heartbeat_seconds: float = 5.0
+    job_stale_seconds: float = 60.0
 
     @model_validator(mode="after")
     def _refuse_missing_secrets(self) -> ServiceSettings:

@@ -14,7 +14,7 @@ import contextlib
 import logging
 import secrets
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
-from shared import db, migrations
+from shared import db, jobs, migrations
 from shared.api import AdminDep
 from shared.config import ROUTE_PREFIXES, ServiceSettings
 from shared.events.bus import EventBus
@@ -41,6 +41,20 @@ from shared.problems import Problem, install_problem_handlers
 from shared.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class LoopHealth:
+    """How a periodic background loop is doing: /readyz reports it as ``loop:<label>``."""
+
+    label: str
+    iterations: int = 0
+    consecutive_failures: int = 0
+    last_error: str | None = None
+
+    @property
+    def healthy(self) -> bool:
+        return self.consecutive_failures == 0
 
 
 @dataclass
@@ -105,6 +119,7 @@ class ServiceRuntime:
         self._run_relay = run_relay
         self._run_consumers = run_consumers and bool(definition.consumes)
         self._tasks: list[asyncio.Task[None]] = []
+        self.loops: dict[str, LoopHealth] = {}
         self.state: dict[str, Any] = {}
 
     @property
@@ -151,6 +166,44 @@ class ServiceRuntime:
         self._tasks.append(task)
         return task
 
+    def run_job(self, model: Any, job_id: str, work: Coroutine[Any, Any, None]) -> None:
+        """Run a job in the background once this process has claimed its row (see ``shared.jobs``)."""
+
+        async def claimed() -> None:
+            if not await jobs.run_claimed(self.engine, model, job_id, work, self.settings.job_heartbeat_seconds):
+                log.warning("job %s was already claimed by another process", job_id)
+
+        self.spawn(claimed(), f"job-{job_id}")
+
+    async def recover_jobs(self, model: Any, resume: Callable[[Any], Coroutine[Any, Any, None]] | None) -> list[str]:
+        """Orphaned jobs of ``model`` (their process died): resumed with ``resume(row)``, or failed."""
+        return await jobs.recover_orphans(self.engine, model, self.settings.job_stale_seconds, resume, self.spawn,
+                                          self.settings.job_heartbeat_seconds)  # fmt: skip
+
+    def run_every(self, label: str, iteration: Callable[[], Awaitable[object]], every_seconds: float) -> LoopHealth:
+        """Run ``iteration`` every ``every_seconds`` for as long as the service runs. An iteration that
+        raises is logged and counted (``/readyz`` then names the loop) and the loop goes on."""
+        health = self.loops[label] = LoopHealth(label)
+
+        async def loop() -> None:
+            while True:
+                try:
+                    await iteration()
+                except asyncio.CancelledError:
+                    raise
+                except Exception as error:
+                    health.consecutive_failures += 1
+                    health.last_error = f"{type(error).__name__}: {error}"[:300]
+                    log.exception("background loop %s of %s failed (%d in a row)", label, self.name,
+                                  health.consecutive_failures)  # fmt: skip
+                else:
+                    health.consecutive_failures, health.last_error = 0, None
+                health.iterations += 1
+                await asyncio.sleep(every_seconds)
+
+        self.spawn(loop(), label)
+        return health
+
     async def stop_background(self, grace_seconds: float = 10.0) -> None:
         """Let the relay finish its batch, then cancel whatever background work remains."""
         self.relay.request_stop()
@@ -173,6 +226,7 @@ class ServiceRuntime:
             await asyncio.wait_for(db.ping(self.engine), timeout=3)
         except Exception:
             checks["database"] = False
+        checks |= {f"loop:{label}": health.healthy for label, health in self.loops.items()}
         return checks
 
 

@@ -11,7 +11,7 @@ from services.registry.config import RegistrySettings
 from services.registry.handlers import EVENT_HANDLERS
 from services.registry.persistence.tables import messaging, metadata
 from services.registry.usecases.demo_loader import load_demo_on_first_start
-from services.registry.usecases.jobs import expiry_loop
+from services.registry.usecases.jobs import start_expiry_loop, start_job_recovery
 from shared.service import ServiceDefinition, ServiceRuntime, create_service_app
 
 
@@ -19,7 +19,8 @@ async def on_start(runtime: ServiceRuntime) -> None:
     settings = runtime.settings
     assert isinstance(settings, RegistrySettings)
     await load_demo_on_first_start(runtime)
-    runtime.spawn(expiry_loop(runtime, settings.registry_expiry_check_seconds), "recognition-expiry")
+    await start_job_recovery(runtime)
+    start_expiry_loop(runtime, settings.registry_expiry_check_seconds)
 
 
 DEFINITION = ServiceDefinition(

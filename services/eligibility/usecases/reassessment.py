@@ -40,7 +40,8 @@ def flipped_rows(snapshots: list[EnterpriseSnapshot], year: int, book: RuleBook,
 
 async def run_reassessment(runtime: ServiceRuntime, job_id: str, year: int, book: RuleBook) -> None:
     try:
-        await _set(runtime, job_id, status="running")
+        # From the start (again, if an orphaned job is resumed: re-assessing is idempotent).
+        await _set(runtime, job_id, status="running", processed=0, flipped=0, error=None)
         after = ""
         while True:
             async with runtime.uow() as uow:

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import delete, update
-from sqlmodel import select
+from sqlmodel import col, select
 
 from services.registry.api.schemas import EnterpriseCreate, EnterpriseUpdate, FinancialReportIn, RecognitionIn
 from services.registry.persistence.tables import Enterprise, EnterpriseKeyField, FinancialReport, Recognition
@@ -208,15 +208,20 @@ async def grant_recognition(uow: UnitOfWork, enterprise: Enterprise, data: Recog
 
 
 async def expire_recognitions(uow: UnitOfWork, today: date) -> int:
-    """Announce every recognition whose validity ended before ``today`` (once each)."""
-    due = list(
-        await uow.session.exec(
-            select(Recognition).where(Recognition.valid_to < today, Recognition.expired_announced == False)  # noqa: E712
-        )
+    """Announce every recognition whose validity ended before ``today`` (once each, with any number of
+    replicas): the rows are claimed by one conditional UPDATE before anything is announced, so a second
+    replica's UPDATE waits for the first to commit and then finds nothing left to claim."""
+    claim = (
+        update(Recognition)
+        .where(col(Recognition.valid_to) < today, col(Recognition.expired_announced).is_(False))
+        .values(expired_announced=True)
+        .returning(col(Recognition.id))
+        .execution_options(synchronize_session=False)
     )
-    for recognition in due:
-        recognition.expired_announced = True
-        uow.session.add(recognition)
+    claimed = sorted(row[0] for row in await uow.session.execute(claim))
+    for recognition_id in claimed:
+        recognition = await uow.session.get(Recognition, recognition_id, populate_existing=True)
+        assert recognition is not None
         enterprise = await uow.session.get(Enterprise, recognition.uscc)
         assert enterprise is not None  # a recognition's enterprise is never deleted (foreign key)
         uow.emit(
@@ -225,4 +230,4 @@ async def expire_recognitions(uow: UnitOfWork, today: date) -> int:
                 enterprise=await _snapshot_now(uow, enterprise),
             )
         )  # fmt: skip
-    return len(due)
+    return len(claimed)

@@ -1,11 +1,11 @@
-"""Background work of the registry: announcing recognitions that expired."""
+"""Background work of the registry: announcing recognitions that expired; recovering orphaned imports."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import date
 
+from services.registry.persistence.tables import ImportJob
 from services.registry.usecases import commands
 from shared.service import ServiceRuntime
 
@@ -21,7 +21,15 @@ async def announce_expired_recognitions(runtime: ServiceRuntime, today: date | N
     return count
 
 
-async def expiry_loop(runtime: ServiceRuntime, every_seconds: float) -> None:
-    while True:
-        await announce_expired_recognitions(runtime)
-        await asyncio.sleep(every_seconds)
+def start_expiry_loop(runtime: ServiceRuntime, every_seconds: float) -> None:
+    """Every ``every_seconds``; an iteration's error is logged, reported in /readyz, and the loop goes on."""
+    runtime.run_every("recognition-expiry", lambda: announce_expired_recognitions(runtime), every_seconds)
+
+
+async def start_job_recovery(runtime: ServiceRuntime) -> None:
+    """An import whose process died is marked failed (its upload may be gone: the caller re-uploads);
+    checked at start-up and then as often as a job goes stale."""
+    await runtime.recover_jobs(ImportJob, resume=None)
+    runtime.run_every(
+        "import-recovery", lambda: runtime.recover_jobs(ImportJob, resume=None), runtime.settings.job_stale_seconds
+    )

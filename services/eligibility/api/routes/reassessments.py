@@ -40,7 +40,7 @@ async def start_reassessment(
                               created_at=datetime.now(UTC))  # fmt: skip
         uow.session.add(job)
         await uow.commit()
-    runtime.spawn(run_reassessment(runtime, job.id, settings.assessment_year, book), f"reassess-{job.id}")
+    runtime.run_job(ReassessmentJob, job.id, run_reassessment(runtime, job.id, settings.assessment_year, book))
     return job.model_dump(mode="json") | {"status_url": f"/api/v1/eligibility/reassessments/{job.id}"}
 
 

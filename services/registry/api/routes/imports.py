@@ -63,8 +63,8 @@ async def start_import(
         )  # fmt: skip
         uow.session.add(job)
         await uow.commit()
-    runtime.spawn(run_import(runtime, job_id, path, principal, dry_run, settings.registry_import_chunk_rows),
-                  f"import-{job_id}")  # fmt: skip
+    runtime.run_job(ImportJob, job_id, run_import(runtime, job_id, path, principal, dry_run,
+                                                  settings.registry_import_chunk_rows))  # fmt: skip
     return {"id": job_id, "status": "queued", "status_url": f"/api/v1/registry/imports/{job_id}"}
 
 
