@@ -153,8 +153,8 @@ def downgrade_messaging() -> None:
 def add_job_claims(table: str) -> None:
     """A job table's claim columns (``shared.jobs``): the process running it and its last heartbeat."""
     import sqlalchemy as sa
-    from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
     from alembic import op
+    from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
 
     with op.batch_alter_table(table, schema=None) as batch_op:
         batch_op.add_column(sa.Column("claimed_by", AutoString(length=80), nullable=True))

@@ -17,7 +17,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.routing import APIRoute
@@ -57,20 +57,42 @@ class LoopHealth:
         return self.consecutive_failures == 0
 
 
-@dataclass
-class ServiceDefinition:
+SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
+Handlers = Mapping[str, Sequence[EventHandler]]
+
+
+@dataclass(frozen=True)
+class Peers:
+    """What a process knows of the other services it hosts: nothing in distributed mode (one service a
+    process), their apps and runtimes in embedded mode (so the entry service can reach them in-process)."""
+
+    apps: Mapping[str, FastAPI] = field(default_factory=dict)
+    runtimes: Mapping[str, ServiceRuntime[Any]] = field(default_factory=dict)
+
+
+@dataclass(kw_only=True)
+class ServiceDefinition(Generic[SettingsT]):
+    """Everything the platform needs to know to host a service — the one composition root of it."""
+
     name: str
     metadata: MetaData
     tables: MessagingTables
     # None only for throw-away services in tests: their tables are created from the metadata.
     migrations_dir: Path | None
+    settings_cls: type[SettingsT]
     routers: Sequence[APIRouter] = ()
-    # Producing services whose topics this one consumes, and its handlers by event type.
+    # Producing services whose topics this one consumes, and its handlers by event type — or a
+    # function of the started runtime giving them (handlers that need what `on_start` built).
     consumes: Sequence[str] = ()
-    event_handlers: Mapping[str, Sequence[EventHandler]] = field(default_factory=dict)
-    settings_cls: type[ServiceSettings] = ServiceSettings
+    event_handlers: Handlers | Callable[[ServiceRuntime[SettingsT]], Handlers] = field(default_factory=dict)
     # Extra start-up work (demo data, background jobs); runs after migrations.
-    on_start: Callable[[ServiceRuntime], Awaitable[None]] | None = None
+    on_start: Callable[[ServiceRuntime[SettingsT]], Awaitable[None]] | None = None
+    # The ASGI app; default: routes, consumers' admin and the service defaults (`create_service_app`).
+    app_factory: Callable[[ServiceRuntime[SettingsT], Peers, bool], FastAPI] | None = None
+    # The service users reach first (the gateway): in embedded mode its app is the platform's app.
+    entry: bool = False
+    # Embedded mode: work once every hosted service has started (demo keys for the entry service).
+    on_platform_started: Callable[[ServiceRuntime[SettingsT], Peers], Awaitable[None]] | None = None
     description: str = ""
 
     @property
@@ -78,14 +100,14 @@ class ServiceDefinition:
         return f"/api/v1/{ROUTE_PREFIXES.get(self.name, self.name)}"
 
 
-class ServiceRuntime:
+class ServiceRuntime(Generic[SettingsT]):
     """A service wired to its database and the bus. ``start`` migrates, subscribes and starts the
     relay (each optional, so ``srdi serve`` and ``srdi relay`` can run as separate processes)."""
 
     def __init__(
         self,
-        definition: ServiceDefinition,
-        settings: ServiceSettings,
+        definition: ServiceDefinition[SettingsT],
+        settings: SettingsT,
         bus: EventBus,
         *,
         run_relay: bool = True,
@@ -109,7 +131,7 @@ class ServiceRuntime:
         self.consumer = EventConsumer(
             definition.name,
             [topic_for_source(source) for source in definition.consumes],
-            definition.event_handlers,
+            {},  # set in `start`: handlers may need what `on_start` built
             self.uow,
             bus,
             RetryPolicy(
@@ -120,6 +142,7 @@ class ServiceRuntime:
         self._run_consumers = run_consumers and bool(definition.consumes)
         self._tasks: list[asyncio.Task[None]] = []
         self.loops: dict[str, LoopHealth] = {}
+        self._closers: list[Callable[[], Awaitable[None]]] = []
         self.state: dict[str, Any] = {}
 
     @property
@@ -150,6 +173,9 @@ class ServiceRuntime:
             self.bus.subscribe(self.consumer)
         if self.definition.on_start is not None:
             await self.definition.on_start(self)
+        handlers = self.definition.event_handlers
+        by_type = handlers(self) if callable(handlers) else handlers
+        self.consumer.handlers = {event_type: list(fns) for event_type, fns in by_type.items()}
         if self._run_relay:
             self.spawn(self.relay.run_forever(), "relay")
 
@@ -216,8 +242,15 @@ class ServiceRuntime:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
 
+    def on_stop(self, close: Callable[[], Awaitable[None]]) -> None:
+        """Something the app opened (HTTP clients …) to close when the runtime stops."""
+        self._closers.append(close)
+
     async def stop(self) -> None:
         await self.stop_background()
+        for close in reversed(self._closers):
+            await close()
+        self._closers.clear()
         await self.engine.dispose()
 
     async def ready(self) -> dict[str, bool]:
@@ -297,7 +330,15 @@ def dead_letter_router(prefix: str) -> APIRouter:
     return router
 
 
-def create_service_app(runtime: ServiceRuntime, *, manage_lifecycle: bool) -> FastAPI:
+def build_app(runtime: ServiceRuntime[Any], peers: Peers, *, manage_lifecycle: bool) -> FastAPI:
+    """The service's app, from its definition's factory (or the default)."""
+    factory = runtime.definition.app_factory
+    if factory is None:
+        return create_service_app(runtime, manage_lifecycle=manage_lifecycle)
+    return factory(runtime, peers, manage_lifecycle)
+
+
+def create_service_app(runtime: ServiceRuntime[Any], *, manage_lifecycle: bool) -> FastAPI:
     """The service's ASGI app. With ``manage_lifecycle`` its lifespan starts and stops the runtime
     (distributed ``srdi serve``); the embedded runner starts every runtime itself."""
     definition = runtime.definition

@@ -15,9 +15,8 @@ from services.registry.usecases.jobs import start_expiry_loop, start_job_recover
 from shared.service import ServiceDefinition, ServiceRuntime, create_service_app
 
 
-async def on_start(runtime: ServiceRuntime) -> None:
+async def on_start(runtime: ServiceRuntime[RegistrySettings]) -> None:
     settings = runtime.settings
-    assert isinstance(settings, RegistrySettings)
     await load_demo_on_first_start(runtime)
     await start_job_recovery(runtime)
     start_expiry_loop(runtime, settings.registry_expiry_check_seconds)
@@ -36,5 +35,5 @@ DEFINITION = ServiceDefinition(
 )
 
 
-def create_app(runtime: ServiceRuntime, *, manage_lifecycle: bool) -> FastAPI:
+def create_app(runtime: ServiceRuntime[RegistrySettings], *, manage_lifecycle: bool) -> FastAPI:
     return create_service_app(runtime, manage_lifecycle=manage_lifecycle)

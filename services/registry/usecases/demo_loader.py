@@ -33,11 +33,10 @@ async def load_demo_population(runtime: ServiceRuntime, count: int, seed: int, b
     return loaded
 
 
-async def load_demo_on_first_start(runtime: ServiceRuntime) -> None:
+async def load_demo_on_first_start(runtime: ServiceRuntime[RegistrySettings]) -> None:
     """Embedded mode: an empty register gets the demo population, in the background so that the
     platform answers at once."""
     settings = runtime.settings
-    assert isinstance(settings, RegistrySettings)
     first = next(generate_population(1, settings.registry_demo_seed), None)
     runtime.state["demo_enterprise_uscc"] = first.enterprise["uscc"] if first else None
     if not settings.loads_demo_data:

@@ -12,7 +12,6 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from services.eligibility.api.deps import RuleBookDep, RuntimeDep
-from services.eligibility.config import EligibilitySettings
 from services.eligibility.persistence.tables import FactsProjection, ReassessmentJob
 from services.eligibility.usecases.reassessment import run_reassessment
 from shared.api import PrincipalDep
@@ -32,7 +31,6 @@ async def start_reassessment(
     if not principal.is_province_wide:
         raise forbidden("provincial operators only", "仅省级管理部门可发起全量评估")
     settings = runtime.settings
-    assert isinstance(settings, EligibilitySettings)
     async with runtime.uow() as uow:
         total = await uow.session.scalar(select(func.count()).select_from(FactsProjection))
         job = ReassessmentJob(id=str(uuid.uuid4()), reason=body.reason, assessment_year=settings.assessment_year,

@@ -16,7 +16,6 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from services.registry.api.deps import RuntimeDep
-from services.registry.config import RegistrySettings
 from services.registry.domain.importing import HEADERS, build_template_xlsx, export_row
 from services.registry.persistence.tables import Enterprise, FinancialReport, ImportJob, ImportProblem
 from services.registry.usecases import access, queries
@@ -49,7 +48,6 @@ async def start_import(
     if principal.role not in IMPORTERS:
         raise forbidden("operators import; enterprises edit their own record", "仅管理部门可批量导入")
     settings = runtime.settings
-    assert isinstance(settings, RegistrySettings)
     suffix = Path(file.filename or "").suffix.lower()
     if suffix not in (".xlsx", ".csv"):
         raise Problem(415, "unsupported-file", "Upload an .xlsx or .csv file", "请上传 .xlsx 或 .csv 文件")
