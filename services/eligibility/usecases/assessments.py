@@ -14,15 +14,12 @@ from typing import Any
 
 from sqlmodel import select
 
-from services.eligibility.contract.request import ProfileIn
 from services.eligibility.contract.response import tier_result_out
-from services.eligibility.contract.to_facts import profile_to_facts
 from services.eligibility.domain.engine.assess import assess
 from services.eligibility.domain.engine.results import TierResult
-from services.eligibility.domain.facts.model import Facts
 from services.eligibility.domain.rulebook.loading import RuleBook
 from services.eligibility.persistence.tables import Assessment, FactsProjection, TierStatus
-from services.eligibility.usecases.projection import profile_from_snapshot
+from services.eligibility.usecases.projection import facts_from_snapshot
 from shared.events.catalogue import EligibilityAssessed, EnterpriseSnapshot, TierChanged, TierOutcome
 from shared.uow import UnitOfWork
 
@@ -46,11 +43,6 @@ async def upsert_projection(uow: UnitOfWork, snapshot: EnterpriseSnapshot) -> Fa
     row.updated_at = _now()
     uow.session.add(row)
     return row
-
-
-def facts_from_snapshot(snapshot: EnterpriseSnapshot, year: int) -> Facts:
-    """The registry's snapshot through the evaluate contract's own validation, into domain facts."""
-    return profile_to_facts(ProfileIn.model_validate(profile_from_snapshot(snapshot, year)))
 
 
 def assess_snapshot(snapshot: EnterpriseSnapshot, year: int, book: RuleBook | None = None) -> list[TierResult]:

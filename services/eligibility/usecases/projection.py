@@ -1,52 +1,75 @@
-"""From the registry's snapshot (as its events carry it) to the assessment profile, in the shape
-of the public evaluate contract — so the register and the self-assessment go through one path."""
+"""From the registry's snapshot (as its events carry it) straight to the domain's `Facts`.
+
+The snapshot's ``facts`` are the registry API's ``EnterpriseFacts`` as JSON (validated by the
+registry); here each becomes its domain value once: amounts and shares to `Decimal`, dates to `date`,
+compliance records to the four gate flags as of the assessment year.
+"""
 
 from __future__ import annotations
 
+import inspect
 from datetime import date
-from typing import Any
+from decimal import Decimal
+from typing import Any, TypeVar
 
+from services.eligibility.domain import facts as domain
+from services.eligibility.domain.vocabulary import Tier
 from shared.events.catalogue import EnterpriseSnapshot
+
+BlockT = TypeVar("BlockT")
 
 _LEVEL_ORDER = ("national", "provincial", "municipal", "below_municipal")
 SME_SIZE_CLASSES = {"medium", "small", "micro"}
 
 
-def profile_from_snapshot(snapshot: EnterpriseSnapshot, assessment_year: int) -> dict[str, Any]:
+def facts_from_snapshot(snapshot: EnterpriseSnapshot, assessment_year: int) -> domain.Facts:
     facts = snapshot.facts
-    profile: dict[str, Any] = {
-        "uscc": snapshot.uscc,
-        "industry_code": snapshot.industry_code,
-        "established_on": snapshot.established_on.isoformat() if snapshot.established_on else None,
-        "niche_years": niche_years(snapshot.niche_since, assessment_year),
-        "financials": [_financial(f.model_dump(mode="json")) for f in snapshot.financials],
-        "ip": facts.get("ip") or None,
-        "rd_institution": rd_institution(facts.get("rd_institutions") or []),
-        "digital_level": facts.get("digital_level"),
-        "core_systems": facts.get("core_systems") or [],
-        "quality": facts.get("quality") or None,
-        "management_certs": facts.get("management_certs") or [],
-        "product_certs": facts.get("product_certs") or [],
-        "field": facts.get("field_flags") or None,
-        "national_market_share": facts.get("national_market_share"),
-        "international_market_share": facts.get("international_market_share"),
-        "market_position_attested": facts.get("market_position_attested"),
-        "evaluation_scores": facts.get("evaluation_scores") or [],
-        "champion": facts.get("champion") or None,
-        "awards": [{k: a.get(k) for k in ("level", "year", "rank")} for a in facts.get("awards") or []],
-        "maker_china": facts.get("maker_china") or [],
-        "honours": facts.get("honours") or [],
-        "compliance": compliance(facts.get("compliance") or [], assessment_year),
-        "recognitions": [{"tier": r.tier, "valid_until": r.valid_to.isoformat()} for r in snapshot.recognitions],
-        "province_features": facts.get("province_features") or {},
-    }
-    if snapshot.size_class is not None:
-        profile["sme"] = snapshot.size_class in SME_SIZE_CLASSES
-    return profile
+    institution = rd_institution(facts.get("rd_institutions") or [])
+    return domain.Facts(
+        uscc=snapshot.uscc,
+        industry_code=snapshot.industry_code,
+        sme=None if snapshot.size_class is None else snapshot.size_class in SME_SIZE_CLASSES,
+        established_on=snapshot.established_on,
+        niche_years=niche_years(snapshot.niche_since, assessment_year),
+        financials=tuple(domain.FinancialYear(**f.model_dump()) for f in snapshot.financials),
+        ip=_block(domain.IntellectualProperty, facts.get("ip")),
+        rd_institution=domain.RdInstitution(institution["level"], institution["has_institution"]),
+        digital_level=facts.get("digital_level"),
+        core_systems=tuple(facts.get("core_systems") or ()),
+        quality=_block(domain.Quality, facts.get("quality")),
+        management_certs=tuple(facts.get("management_certs") or ()),
+        product_certs=tuple(facts.get("product_certs") or ()),
+        field=_block(domain.ProductField, facts.get("field_flags")),
+        national_market_share=_decimal(facts.get("national_market_share")),
+        champion=_block(domain.Champion, facts.get("champion"), product_revenue_share=_decimal),
+        awards=tuple(domain.Award(a["level"], a["year"], a.get("rank")) for a in facts.get("awards") or ()),
+        maker_china=tuple(domain.MakerChinaEntry(m["year"], m["group"]) for m in facts.get("maker_china") or ()),
+        honours=tuple(domain.Honour(h["type"], _date(h["valid_until"])) for h in facts.get("honours") or ()),
+        compliance=domain.Compliance(**compliance(facts.get("compliance") or [], assessment_year)),
+        recognitions=tuple(domain.Recognition(Tier(r.tier), r.valid_to) for r in snapshot.recognitions),
+        province_features={k: v for k, v in (facts.get("province_features") or {}).items() if v is not None},
+        international_market_share=_decimal(facts.get("international_market_share")),
+        market_position_attested=facts.get("market_position_attested"),
+        evaluation_scores=tuple(
+            domain.EvaluationScore(e["year"], Decimal(str(e["score"]))) for e in facts.get("evaluation_scores") or ()
+        ),
+    )
 
 
-def _financial(report: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in report.items() if value is not None}
+def _decimal(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+def _date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def _block(cls: type[BlockT], raw: dict[str, Any] | None, **convert: Any) -> BlockT | None:
+    """A block of facts (None when the registry has none), its fields converted where named."""
+    if not raw:
+        return None
+    names = set(inspect.signature(cls).parameters)
+    return cls(**{k: convert[k](v) if k in convert else v for k, v in raw.items() if k in names})
 
 
 def niche_years(niche_since: int | None, assessment_year: int) -> int | None:

@@ -16,7 +16,8 @@ from services.eligibility.domain.batch.assess import assess_batch
 from services.eligibility.domain.columns.layout import FactsColumns
 from services.eligibility.domain.rulebook.loading import RuleBook
 from services.eligibility.persistence.tables import FactsProjection, ReassessmentJob, TierStatus
-from services.eligibility.usecases.assessments import assess_snapshot, facts_from_snapshot, record_assessment
+from services.eligibility.usecases.assessments import assess_snapshot, record_assessment
+from services.eligibility.usecases.projection import facts_from_snapshot
 from shared.events.catalogue import EnterpriseSnapshot
 from shared.service import ServiceRuntime
 

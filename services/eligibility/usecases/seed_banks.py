@@ -16,7 +16,7 @@ from services.eligibility.domain.roadmaps.seedbank import SeedBank as SeedBankRe
 from services.eligibility.domain.rulebook.loading import RuleBook
 from services.eligibility.domain.vocabulary import Decision, Tier
 from services.eligibility.persistence.tables import FactsProjection, SeedBank
-from services.eligibility.usecases.assessments import facts_from_snapshot
+from services.eligibility.usecases.projection import facts_from_snapshot
 from shared.events.catalogue import EnterpriseSnapshot
 from shared.uow import UnitOfWork
 

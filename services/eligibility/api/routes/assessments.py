@@ -13,7 +13,7 @@ from services.eligibility.api.serialize import to_jsonable
 from services.eligibility.domain.roadmaps.roadmap import build_roadmap
 from services.eligibility.domain.vocabulary import Tier
 from services.eligibility.persistence.tables import Assessment, FactsProjection
-from services.eligibility.usecases.assessments import facts_from_snapshot
+from services.eligibility.usecases.projection import facts_from_snapshot
 from shared.api import PrincipalDep
 from shared.events.catalogue import EnterpriseSnapshot
 from shared.identity import Principal
