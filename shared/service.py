@@ -30,6 +30,7 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 from shared import db, jobs, migrations
 from shared.api import AdminDep
 from shared.config import ROUTE_PREFIXES, ServiceSettings
+from shared.errors import DomainError
 from shared.events.bus import EventBus
 from shared.events.consumer import EventConsumer, EventHandler, RetryPolicy
 from shared.events.envelope import dead_letter_topic, topic_for_source
@@ -37,7 +38,7 @@ from shared.events.relay import OutboxRelay
 from shared.events.tables import MessagingTables
 from shared.logs import bind_trace
 from shared.metrics import HTTP_LATENCY, HTTP_REQUESTS
-from shared.problems import Problem, install_problem_handlers
+from shared.problems import Problem, install_problem_handlers, problem_response
 from shared.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -290,6 +291,12 @@ class RequestContextMiddleware(BaseHTTPMiddleware):
 
 def add_service_defaults(app: FastAPI, service: str, ready: Callable[[], Awaitable[dict[str, bool]]]) -> None:
     install_problem_handlers(app)
+
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, error: DomainError) -> Response:
+        problem = Problem(error.status, error.code, error.title, error.title_zh, error.detail, error.detail_zh)
+        return problem_response(problem, request)
+
     app.add_middleware(RequestContextMiddleware, service=service)
 
     @app.get("/healthz", tags=["ops"], include_in_schema=False)

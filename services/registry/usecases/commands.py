@@ -13,6 +13,7 @@ from services.registry.api.schemas import EnterpriseCreate, EnterpriseUpdate, Fi
 from services.registry.persistence.tables import Enterprise, EnterpriseKeyField, FinancialReport, Recognition
 from services.registry.usecases import validation
 from services.registry.usecases.snapshots import financial_year, load_aggregate, recognition_held, snapshot
+from shared.errors import Conflict, Stale
 from shared.events.catalogue import (
     EnterpriseRegistered,
     EnterpriseSnapshot,
@@ -21,7 +22,6 @@ from shared.events.catalogue import (
     RecognitionExpired,
     RecognitionGranted,
 )
-from shared.problems import Problem
 from shared.uow import UnitOfWork
 
 JSON_FIELDS = {
@@ -52,7 +52,7 @@ async def register(
     """Register an enterprise — with the financial years and recognitions an import or a data load
     brings along — as one change announced by one event."""
     if await uow.session.get(Enterprise, data.uscc) is not None:
-        raise Problem(409, "already-registered", "Enterprise already registered", "该企业已登记", detail=data.uscc)
+        raise Conflict("already-registered", "Enterprise already registered", "该企业已登记", detail=data.uscc)
     now = _now()
     fields = data.model_dump(exclude={"key_fields"})
     enterprise = Enterprise(
@@ -133,10 +133,8 @@ async def _bump_version(uow: UnitOfWork, enterprise: Enterprise) -> None:
     enterprise.version += 1
 
 
-def stale() -> Problem:
-    return Problem(
-        412, "stale-version", "The enterprise changed since you read it", "该企业信息已被他人修改，请刷新后重试"
-    )
+def stale() -> Stale:
+    return Stale("stale-version", "The enterprise changed since you read it", "该企业信息已被他人修改，请刷新后重试")
 
 
 async def _replace_tags(uow: UnitOfWork, uscc: str, codes: list[str]) -> bool:

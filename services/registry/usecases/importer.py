@@ -33,6 +33,7 @@ from services.registry.domain.importing import (
 )
 from services.registry.persistence.tables import Enterprise, ImportJob, ImportProblem
 from services.registry.usecases import access, commands, validation
+from shared.errors import DomainError
 from shared.identity import Principal
 from shared.problems import Problem
 from shared.service import ServiceRuntime
@@ -145,7 +146,7 @@ def validate_row(
     except ValidationError as error:
         problems += [_schema_problem(number, raw, e) for e in error.errors()]
         return None
-    except Problem as error:
+    except (Problem, DomainError) as error:
         problems.append(RowProblem(number, "财务年度", str(parsed.year), error.title_zh, error.detail or error.title))
         return None
     key = (enterprise.uscc, parsed.year)
@@ -172,7 +173,7 @@ def _display(value: Any) -> str | None:
 def check_scope(principal: Principal, enterprise: EnterpriseCreate) -> tuple[str, str] | None:
     try:
         access.check_create(principal, enterprise.uscc, validation.prefecture_of(enterprise.county_code))
-    except Problem as problem:
+    except (Problem, DomainError) as problem:
         return problem.detail_zh or problem.title_zh, problem.detail or problem.title
     return None
 
@@ -191,7 +192,7 @@ async def _apply_group(uow: UnitOfWork, principal: Principal, uscc: str, rows: l
                 for year, report in sorted(reports.items()):
                     await commands.report_financials(uow, existing, year, report)
         return len(rows)
-    except Problem as problem:
+    except (Problem, DomainError) as problem:
         problems += [RowProblem(r[0].row, "统一社会信用代码", uscc, problem.title_zh, problem.title) for r in rows]
     except Exception as error:  # one enterprise failing must not sink the file
         log.exception("import of %s failed", uscc)

@@ -13,8 +13,8 @@ from sqlmodel import select
 
 from services.registry.domain.model import mask_contact
 from services.registry.persistence.tables import Enterprise, EnterpriseKeyField, Recognition
+from shared.errors import BadRequest
 from shared.identity import Principal, Role
-from shared.problems import Problem
 from shared.uow import UnitOfWork
 
 
@@ -37,7 +37,7 @@ def decode_cursor(cursor: str) -> str:
     try:
         return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (ValueError, UnicodeDecodeError) as error:
-        raise Problem(400, "bad-cursor", "Invalid cursor", "分页游标无效") from error
+        raise BadRequest("bad-cursor", "Invalid cursor", "分页游标无效") from error
 
 
 def scoped_query(principal: Principal, flt: EnterpriseFilter, today: date) -> Any:

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from services.registry.domain import industries, regions, sme_size
 from services.registry.domain import key_fields as key_field_catalogue
 from services.registry.domain.uscc import validate_uscc
-from shared.problems import Problem
+from shared.errors import Invalid
 
 
 def _bilingual(error: Exception) -> str:
@@ -62,9 +62,8 @@ def not_in_future(value: date | None) -> date | None:
 
 def report_year(year: int) -> None:
     if not 1990 <= year <= date.today().year:
-        raise Problem(
-            422, "bad-year", "Report year out of range", "财务年度超出范围", detail=f"{year} not in 1990..this year"
-        )
+        detail = f"{year} not in 1990..this year"
+        raise Invalid("bad-year", "Report year out of range", "财务年度超出范围", detail=detail)
 
 
 class _Report(Protocol):
