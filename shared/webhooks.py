@@ -19,6 +19,7 @@ expires), ``webhook_delivery`` (one message to one subscription; its id is the r
 - :func:`create_subscription`, :func:`rotate_secret`, :func:`set_active`, :func:`list_subscriptions`
 - :func:`enqueue` — call it inside the transaction that changes state (like the outbox): one delivery
   per active subscription of the owner that wants the event type; idempotent per (subscription, id).
+- :func:`enqueue_to` — one message to one subscription (a backfill).
 - :func:`replay` — due again every delivery of a subscription after a cursor (a delivery id), or the
   given ones; the schedule restarts, the log keeps every earlier attempt.
 - :func:`list_deliveries`, :func:`list_attempts` — the delivery log.
@@ -409,6 +410,40 @@ async def enqueue(
         )
         ids.append(int(result.inserted_primary_key[0]))
     return ids
+
+
+async def enqueue_to(
+    db: Executor,
+    tables: WebhookTables,
+    subscription_id: str,
+    *,
+    event_type: str,
+    message_id: str,
+    payload: Any,
+) -> tuple[int, bool]:
+    """Queue one message to one subscription (e.g. a backfill on replay). Returns (delivery id, created);
+    an existing delivery of the same message is returned as it is (``replay`` it to send it again)."""
+    d = tables.delivery
+    found = (
+        await db.execute(select(d.c.id).where(d.c.subscription_id == subscription_id, d.c.message_id == message_id))
+    ).scalar()
+    if found is not None:
+        return int(found), False
+    now = _now()
+    result = await db.execute(
+        d.insert().values(
+            subscription_id=subscription_id,
+            message_id=message_id,
+            event_type=event_type,
+            body=payload if isinstance(payload, str) else encode_body(payload),
+            state=PENDING,
+            attempts=0,
+            round_attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+    )
+    return int(result.inserted_primary_key[0]), True
 
 
 async def replay(
