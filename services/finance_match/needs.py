@@ -27,6 +27,7 @@ from services.finance_match.domain.vocabulary import Consent, NeedState
 from services.finance_match.feed import record_feed
 from services.finance_match.persistence.tables import (
     Bank,
+    Branch,
     EnterpriseView,
     LprRate,
     Need,
@@ -85,7 +86,8 @@ async def lpr_on(uow: UnitOfWork, day: date) -> Lpr:
     return Lpr(to_bp(rate.one_year), to_bp(rate.five_year))
 
 
-def offer_of(product: Product) -> Offer:
+def offer_of(product: Product, branch_prefectures: frozenset[str] = frozenset()) -> Offer:
+    """A product as matching sees it; one naming no prefectures serves where its bank has branches."""
     return Offer(
         product_id=product.id,
         bank_id=product.bank_id,
@@ -96,7 +98,7 @@ def offer_of(product: Product) -> Offer:
         term_max_months=product.term_max_months,
         spread_min_bp=to_bp(product.spread_min),
         tiers=frozenset(product.tiers),
-        prefectures=frozenset(product.prefectures),
+        prefectures=frozenset(product.prefectures) or branch_prefectures or frozenset({"none"}),
         industries=tuple(product.industries),
         collateral=frozenset(product.collateral),
     )
@@ -123,7 +125,11 @@ async def product_index(uow: UnitOfWork, day: date) -> ProductIndex:
             select(Product).join(Bank, Bank.id == Product.bank_id).where(Product.active, Bank.active)  # type: ignore[arg-type]
         )
     ).scalars()
-    return ProductIndex([offer_of(p) for p in products], await lpr_on(uow, day), await bank_records(uow))
+    branches: dict[str, set[str]] = {}
+    for bank_id, prefecture in (await uow.session.execute(select(Branch.bank_id, Branch.prefecture_code))).all():
+        branches.setdefault(bank_id, set()).add(prefecture)
+    offers = [offer_of(p, frozenset(branches.get(p.bank_id, ()))) for p in products]
+    return ProductIndex(offers, await lpr_on(uow, day), await bank_records(uow))
 
 
 async def paired_bank_of(uow: UnitOfWork, uscc: str) -> str | None:
