@@ -96,8 +96,10 @@ async def test_a_need_reaches_the_paired_bank_once_and_a_tier_change_reranks_it(
         assert [m["product_id"] for m in before] == [general["product_id"]]
 
         # Eligibility finds the enterprise a little giant: its open need is re-ranked.
-        change = TierChanged(uscc=uscc, tier="little_giant", eligible=True, previously_eligible=False,
-                             rule_set="little_giant@test", assessment_id=str(uuid.uuid4()), prefecture_code="5301")  # fmt: skip
+        change = TierChanged(
+            uscc=uscc, tier="little_giant", eligible=True, previously_eligible=False, rule_set="little_giant@test",
+            assessment_id=str(uuid.uuid4()), prefecture_code="5301",
+        )  # fmt: skip
         bus = backend.new_bus()
         if backend.is_kafka:
             await bus.start()
