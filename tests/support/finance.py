@@ -61,7 +61,11 @@ async def register_srdi(admin: httpx.AsyncClient, serial: int, county: str, tier
     response = await admin.post("/api/v1/registry/enterprises", json=body)
     assert response.status_code == 201, response.text
     if tier:
-        recognition = {"tier": tier, "level": "provincial", "valid_from": (date.today() - timedelta(days=30)).isoformat()}
+        recognition = {
+            "tier": tier,
+            "level": "provincial",
+            "valid_from": (date.today() - timedelta(days=30)).isoformat(),
+        }
         response = await admin.post(f"/api/v1/registry/enterprises/{body['uscc']}/recognitions", json=recognition)
         assert response.status_code == 201, response.text
     return str(body["uscc"])
