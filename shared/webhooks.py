@@ -43,6 +43,7 @@ import base64
 import contextlib
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
 import secrets as _secrets
@@ -244,10 +245,22 @@ def _aware(value: datetime | None) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def validate_url(url: str) -> str:
+def validate_url(url: str, *, allow_private: bool = True) -> str:
+    """An absolute http(s) URL; with ``allow_private=False`` not one naming localhost or a loopback,
+    private or link-local address literally (so a subscriber cannot aim deliveries at internal hosts)."""
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if parts.scheme not in ("http", "https") or not parts.netloc or not parts.hostname:
         raise ValueError("webhook url must be an absolute http(s) URL")
+    if not allow_private:
+        host = parts.hostname.lower()
+        if host == "localhost" or host.endswith(".localhost"):
+            raise ValueError("webhook url must not point at localhost")
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            return url
+        if address.is_private or address.is_loopback or address.is_link_local or address.is_unspecified:
+            raise ValueError("webhook url must not point at a private, loopback or link-local address")
     return url
 
 

@@ -21,6 +21,9 @@ class FinanceMatchSettings(ServiceSettings):
     finance_match_webhook_poll_seconds: float = 1.0
     finance_match_webhook_timeout_seconds: float = 10.0
     finance_match_feed_page_max: int = 500
+    # Webhook URLs on localhost / private addresses: allowed in embedded mode, refused in distributed
+    # mode unless set to true (a bank must not aim deliveries at the platform's internal hosts).
+    finance_match_webhook_allow_private_urls: bool | None = None
 
     @field_validator("finance_match_webhook_schedule")
     @classmethod
@@ -28,6 +31,12 @@ class FinanceMatchSettings(ServiceSettings):
         if not value or any(v < 0 for v in value):
             raise ValueError("the webhook schedule needs at least one non-negative delay")
         return value
+
+    @property
+    def webhook_allows_private_urls(self) -> bool:
+        if self.finance_match_webhook_allow_private_urls is not None:
+            return self.finance_match_webhook_allow_private_urls
+        return self.mode is Mode.EMBEDDED
 
     @property
     def seeds_demo(self) -> bool:

@@ -219,3 +219,45 @@ async def test_an_overdue_share_emits_once_and_shows_in_stats_and_export(platfor
     assert "银行响应" in book.sheetnames
     rows = list(book["银行响应"].iter_rows(values_only=True))
     assert rows[0][0] == "排名" and rows[1][1] == "bank-a" and rows[1][-1] == 1
+
+
+async def test_pairing_change_requests_overrides_history_and_coverage(platform: RunningPlatform) -> None:
+    admin, bank_a, _ = await two_banks(platform)
+    await admin.post(f"{FINANCE}/banks", json=bank_body("bank-c", ["5301"]))
+    uscc = await register_srdi(admin, 7601, KUNMING_WUHUA)
+    assert await wait_paired(admin, uscc) == "bank-a"
+    enterprise = await platform.client(Role.ENTERPRISE, uscc)
+    asked = await enterprise.post(f"{FINANCE}/pairings/{uscc}/change-requests", json={"reason": "希望更换为本地银行"})
+    assert asked.status_code == 201
+    kunming = await platform.client(Role.PREFECTURE_OPERATOR, "5301")
+    honghe = await platform.client(Role.PREFECTURE_OPERATOR, "5325")
+    assert [r["uscc"] for r in (await kunming.get(f"{FINANCE}/pairings/change-requests")).json()] == [uscc]
+    assert (await honghe.get(f"{FINANCE}/pairings/change-requests")).json() == []
+    assert (await honghe.post(f"{FINANCE}/pairings/{uscc}/override", json={})).status_code == 404
+    assert (await enterprise.post(f"{FINANCE}/pairings/{uscc}/override", json={})).status_code == 403
+    moved = await kunming.post(f"{FINANCE}/pairings/{uscc}/override", json={"note": "企业申请"})
+    assert moved.json() == {"uscc": uscc, "bank_id": "bank-c", "reason": "change_request"}
+    assert (await kunming.get(f"{FINANCE}/pairings/change-requests")).json() == []
+    history = (await enterprise.get(f"{FINANCE}/pairings/{uscc}")).json()["history"]
+    assert [(h["bank_id"], h["previous_bank_id"], h["reason"]) for h in history] == [
+        ("bank-a", None, "balanced"), ("bank-c", "bank-a", "change_request")]  # fmt: skip
+    assert (await bank_a.get(f"{FINANCE}/pairings/{uscc}")).status_code == 404  # no longer its enterprise
+    coverage = (await kunming.get(f"{FINANCE}/pairings/coverage")).json()
+    assert coverage["prefectures"] == [
+        {"prefecture_code": "5301", "srdi_enterprises": 1, "paired": 1, "coverage": "1.0000"}
+    ]
+    assert (await bank_a.get(f"{FINANCE}/pairings/coverage")).status_code == 403
+
+
+async def test_distributed_mode_refuses_webhooks_to_internal_addresses(tmp_path: Path) -> None:
+    from services.finance_match.config import FinanceMatchSettings
+
+    assert FinanceMatchSettings(mode="distributed", internal_signing_key="x" * 40).webhook_allows_private_urls is False
+    assert FinanceMatchSettings(mode="embedded").webhook_allows_private_urls is True
+    async with running_platform(tmp_path, finance_match_demo=False,
+                                finance_match_webhook_allow_private_urls=False) as running:  # fmt: skip
+        admin = await running.client(Role.ADMIN)
+        await admin.post(f"{FINANCE}/banks", json=bank_body("bank-a", ["5301"]))
+        bank = await running.client(Role.BANK, "bank-a")
+        refused = await bank.post(f"{FINANCE}/feed/webhooks", json={"url": "http://169.254.169.254/latest"})
+        assert refused.status_code == 422 and refused.json()["code"] == "bad-url"

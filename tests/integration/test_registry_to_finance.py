@@ -42,6 +42,7 @@ async def test_a_need_reaches_the_paired_bank_once_and_a_tier_change_reranks_it(
     finance = await start_runtime(FINANCE_MATCH, settings={
         "finance_match_demo": False, "finance_match_webhook_poll_seconds": 0.05,
         "finance_match_webhook_schedule": [0, 0.05, 0.1, 0.2],
+        "finance_match_webhook_allow_private_urls": True,  # the receiver is on 127.0.0.1
     })  # fmt: skip
     registry = await start_runtime(REGISTRY, settings={"registry_demo_count": 0})
     admin = client(finance, Role.ADMIN)

@@ -82,10 +82,12 @@ async def list_subscriptions(principal: PrincipalDep, runtime: RuntimeDep) -> li
 
 
 @router.post("/webhooks", status_code=201, summary="Subscribe (the secret is shown once) / 新建订阅")
-async def subscribe(body: SubscriptionIn, principal: PrincipalDep, runtime: RuntimeDep) -> dict[str, Any]:
+async def subscribe(
+    body: SubscriptionIn, principal: PrincipalDep, runtime: RuntimeDep, settings: SettingsDep
+) -> dict[str, Any]:
     bank_id = bank_of(principal)
     try:
-        wh.validate_url(body.url)
+        wh.validate_url(body.url, allow_private=settings.webhook_allows_private_urls)
     except ValueError as error:
         raise Problem(422, "bad-url", "Invalid webhook URL", "Webhook 地址无效", detail=str(error)) from error
     async with runtime.uow() as uow:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -84,6 +85,22 @@ async def change_requests(principal: PrincipalDep, runtime: RuntimeDep, status: 
             query = query.where(EnterpriseView.prefecture_code == principal.tenant)
         rows = (await uow.session.execute(query)).all()
     return [r.model_dump(mode="json") | {"prefecture_code": code} for r, code in rows]
+
+
+@router.post("/change-requests/{request_id}/refuse", summary="Refuse a change request / 驳回结对变更申请")
+async def refuse_change(request_id: int, principal: PrincipalDep, runtime: RuntimeDep) -> dict[str, Any]:
+    async with runtime.uow() as uow:
+        request = await uow.session.get(PairingChangeRequest, request_id)
+        view = await uow.session.get(EnterpriseView, request.uscc) if request else None
+        if request is None or view is None or not _operator_scope(principal, view):
+            raise Problem(404, "not-found", "Change request not found", "未找到该变更申请")
+        if request.status != "open":
+            raise Problem(409, "request-decided", "The request was already decided", "该申请已处理",
+                          detail=f"status {request.status}")  # fmt: skip
+        request.status, request.decided_by, request.decided_at = "refused", principal.subject, datetime.now(UTC)
+        uow.session.add(request)
+        await uow.commit()
+    return request.model_dump(mode="json")
 
 
 @router.get("/{uscc}", summary="An enterprise's paired bank and its history / 结对银行及历史")
