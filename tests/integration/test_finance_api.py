@@ -17,7 +17,7 @@ from sqlmodel import select
 from standardwebhooks.webhooks import Webhook
 
 from services.finance_match.jobs import check_deadlines_once
-from services.finance_match.persistence.tables import NeedShare
+from services.finance_match.persistence.tables import Need, NeedShare
 from shared.identity import Role
 from tests.support.builders import HONGHE_GEJIU, KUNMING_WUHUA
 from tests.support.finance import FINANCE, bank_body, need_body, product_body, register_srdi, wait_paired
@@ -79,6 +79,15 @@ async def test_the_life_cycle_over_the_api_with_409_naming_the_state(platform: R
     summary = (await admin.get(f"{FINANCE}/enterprises/{uscc}/summary")).json()
     assert summary["paired_bank"] == {"bank_id": "bank-a", "name": "测试银行 bank-a"}
     assert summary["disbursed_total"] == "1800000.00" and summary["open_needs"] == 0
+    # One event per transition, in order (read from the outbox, as the relay publishes them).
+    runtime = platform.platform.runtimes["finance_match"]
+    async with runtime.uow() as uow:
+        outbox = runtime.definition.tables.outbox
+        rows = (
+            await uow.session.execute(select(outbox.c.type).where(outbox.c.subject == uscc).order_by(outbox.c.id))
+        ).all()
+    expected = ["pairing.assigned", "need.posted", "need.matched", "need.accepted", "need.approved", "need.disbursed"]
+    assert [t.removeprefix("srdi.finance.").removesuffix(".v1") for (t,) in rows] == expected
     stats = (await admin.get(f"{FINANCE}/stats")).json()
     assert stats["funnel"] | {} == {"posted": 1, "matched": 1, "accepted": 1, "approved": 1, "disbursed": 1,
                                     "declined": 0, "withdrawn": 0, "expired": 0}  # fmt: skip
@@ -212,6 +221,8 @@ async def test_an_overdue_share_emits_once_and_shows_in_stats_and_export(platfor
         await uow.commit()
     assert await check_deadlines_once(runtime) == (1, 0)
     assert await check_deadlines_once(runtime) == (0, 0)  # once only
+    bank_a = await platform.client(Role.BANK, "bank-a")
+    assert (await bank_a.get(f"{FINANCE}/needs/{need['need_id']}")).json()["overdue"] is True
     stats = (await admin.get(f"{FINANCE}/stats")).json()
     assert stats["overdue"] == 1 and stats["by_bank"][0]["overdue"] == 1
     export = await admin.get(f"{FINANCE}/stats/export.xlsx")
@@ -261,3 +272,27 @@ async def test_distributed_mode_refuses_webhooks_to_internal_addresses(tmp_path:
         bank = await running.client(Role.BANK, "bank-a")
         refused = await bank.post(f"{FINANCE}/feed/webhooks", json={"url": "http://169.254.169.254/latest"})
         assert refused.status_code == 422 and refused.json()["code"] == "bad-url"
+
+
+async def test_a_need_past_its_date_expires_and_a_retried_post_creates_one_need(platform: RunningPlatform) -> None:
+    admin, bank_a, _ = await two_banks(platform)
+    uscc = await register_srdi(admin, 7701, KUNMING_WUHUA)
+    await wait_paired(admin, uscc)
+    enterprise = await platform.client(Role.ENTERPRISE, uscc)
+    body = need_body(needed_by=(date.today() + timedelta(days=1)).isoformat())
+    first = await enterprise.post(f"{FINANCE}/needs", json=body, headers={"Idempotency-Key": "k-1"})
+    again = await enterprise.post(f"{FINANCE}/needs", json=body, headers={"Idempotency-Key": "k-1"})
+    assert first.status_code == again.status_code == 201 and first.json()["need_id"] == again.json()["need_id"]
+    assert len((await enterprise.get(f"{FINANCE}/needs")).json()["data"]) == 1
+    runtime = platform.platform.runtimes["finance_match"]
+    async with runtime.uow() as uow:
+        need = await uow.session.get(Need, first.json()["need_id"])
+        assert need is not None
+        need.needed_by = date.today() - timedelta(days=1)
+        uow.session.add(need)
+        await uow.commit()
+    assert await check_deadlines_once(runtime) == (0, 1)
+    assert (await enterprise.get(f"{FINANCE}/needs/{need.id}")).json()["state"] == "expired"
+    feed = (await bank_a.get(f"{FINANCE}/feed")).json()["items"]
+    assert [(i["type"], i["need"]["state"]) for i in feed] == [("need.shared", "expired"), ("need.updated", "expired")]
+    assert (await bank_a.post(f"{FINANCE}/needs/{need.id}/accept")).status_code == 409

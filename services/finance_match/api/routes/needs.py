@@ -55,8 +55,9 @@ async def view_for(uow: UnitOfWork, principal: Principal, need: Need) -> dict[st
     return owner_view(need, await commands.shares_of(uow, need.id), await _bank_names(uow))
 
 
-async def _load(uow: UnitOfWork, need_id: str) -> Need:
-    need = await uow.session.get(Need, need_id)
+async def _load(uow: UnitOfWork, need_id: str, lock: bool = False) -> Need:
+    # A transition locks the row (PostgreSQL), so two callers cannot both move the same state.
+    need = await uow.session.get(Need, need_id, with_for_update=lock)
     if need is None:
         raise HIDDEN
     return need
@@ -172,7 +173,7 @@ async def get_matches(need_id: str, principal: PrincipalDep, runtime: RuntimeDep
 async def _bank_action(runtime: RuntimeDep, principal: Principal, need_id: str, action: Any) -> dict[str, Any]:
     bank_id = bank_of(principal)
     async with runtime.uow() as uow:
-        need = await _load(uow, need_id)
+        need = await _load(uow, need_id, lock=True)
         if await uow.session.get(NeedShare, (need.id, bank_id)) is None:
             raise HIDDEN
         await action(uow, need, bank_id)
@@ -224,7 +225,7 @@ async def decline(need_id: str, body: DeclineIn, principal: PrincipalDep, runtim
 @router.post("/{need_id}/withdraw", summary="Withdraw — enterprise / 撤回")
 async def withdraw(need_id: str, principal: PrincipalDep, runtime: RuntimeDep) -> dict[str, Any]:
     async with runtime.uow() as uow:
-        need = await _load(uow, need_id)
+        need = await _load(uow, need_id, lock=True)
         if principal.role is not Role.ENTERPRISE or principal.tenant != need.uscc:
             if _owner_sees(principal, need):
                 raise forbidden("only the enterprise withdraws its need", "仅企业本身可撤回需求")
