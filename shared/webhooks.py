@@ -76,6 +76,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shared.metrics import WEBHOOK_ATTEMPTS
+
 log = logging.getLogger(__name__)
 
 SECRET_PREFIX = "whsec_"
@@ -558,6 +560,7 @@ class WebhookWorker:
         lease_seconds: float = 60.0,
         client: httpx.AsyncClient | None = None,
         user_agent: str = "SRDI-Webhooks/1.0",
+        service: str = "",
     ) -> None:
         if not schedule or schedule[0] < 0:
             raise ValueError("schedule needs at least one non-negative delay")
@@ -571,6 +574,7 @@ class WebhookWorker:
         self._client = client
         self._owns_client = client is None
         self._user_agent = user_agent
+        self._service = service
         self._locking = engine.dialect.name == "postgresql"
         self._wakeup = asyncio.Event()
         self._stopping = False
@@ -727,5 +731,7 @@ class WebhookWorker:
             await conn.execute(update(d).where(d.c.id == item.id).values(**values))
             if gone:
                 await set_active(conn, self._tables, item.subscription_id, False)
+        outcome = "succeeded" if error is None else ("failed" if values["state"] == FAILED else "retrying")
+        WEBHOOK_ATTEMPTS.labels(self._service, outcome).inc()
         if error is not None:
             log.info("webhook delivery %s attempt %s failed: %s", item.id, number, error)

@@ -26,6 +26,7 @@ def webhook_worker(runtime: ServiceRuntime) -> WebhookWorker:
         poll_seconds=settings.finance_match_webhook_poll_seconds,
         timeout_seconds=settings.finance_match_webhook_timeout_seconds,
         user_agent="SRDI-Finance-Webhooks/1.0",
+        service=runtime.name,
     )
 
 

@@ -358,6 +358,8 @@ async def accept(uow: UnitOfWork, need: Need, bank_id: str, actor: str) -> Need:
     share = await _share(uow, need, bank_id)
     if share.response is not None:
         raise _already(share)
+    if need.bank_id is not None and need.bank_id != bank_id:
+        raise _closed_elsewhere()
     await _transition(uow, need, Action.ACCEPT, actor, bank_id)
     now = _now()
     share.response, share.responded_at = "accepted", now
@@ -370,11 +372,14 @@ async def accept(uow: UnitOfWork, need: Need, bank_id: str, actor: str) -> Need:
     return need
 
 
+def _closed_elsewhere() -> Problem:
+    # Says neither which bank took the need nor how far it went.
+    return Problem(409, "need-closed", "The need is handled by another institution", "该需求已由其他机构办理")
+
+
 def _require_holder(need: Need, bank_id: str, action: Action) -> None:
     if need.bank_id is not None and need.bank_id != bank_id:
-        raise Problem(
-            403, "forbidden", "Forbidden", "无权访问", "another bank handles this need", "该需求由其他银行办理"
-        )
+        raise _closed_elsewhere()
     if need.bank_id is None:
         raise illegal(IllegalTransition(NeedState(need.state), action))
 

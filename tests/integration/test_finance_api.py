@@ -167,6 +167,18 @@ async def test_contact_data_only_where_the_enterprise_consented(platform: Runnin
     seen_by_b = (await bank_b.get(f"{FINANCE}/needs/{need['need_id']}")).json()
     assert seen_by_a["enterprise"]["uscc"] == uscc and seen_by_a["enterprise"]["contact_phone"] == "0871-65000000"
     assert seen_by_b["enterprise"] is None and uscc not in str(seen_by_b)
+    # Once A accepts, B sees the need closed — not who took it, nor A's terms.
+    await bank_a.post(f"{FINANCE}/needs/{need['need_id']}/accept")
+    await bank_a.post(f"{FINANCE}/needs/{need['need_id']}/approve",
+                      json={"amount": "1000000.00", "rate": "3.30", "term_months": 12})  # fmt: skip
+    closed = (await bank_b.get(f"{FINANCE}/needs/{need['need_id']}")).json()
+    assert closed["state"] == "closed" and closed["your_response"] is None
+    assert "bank-a" not in str(closed) and "approved_amount" not in closed and "3.30" not in str(closed)
+    late = await bank_b.post(f"{FINANCE}/needs/{need['need_id']}/accept")
+    assert late.status_code == 409 and late.json()["code"] == "need-closed" and "approved" not in late.text
+    assert (await bank_b.post(f"{FINANCE}/needs/{need['need_id']}/decline", json={"reason_code": "other"})).json()[
+        "code"
+    ] == "need-closed"
 
 
 async def test_the_webhook_feed_is_signed_rotated_and_replayed_from_a_cursor(platform: RunningPlatform) -> None:
