@@ -16,7 +16,8 @@ id; url; event types, empty = all; current secret and, during rotation, the prev
 expires), ``webhook_delivery`` (one message to one subscription; its id is the replay cursor) and
 ``webhook_attempt`` (the delivery log: every attempt's status code, latency, error).
 
-- :func:`create_subscription`, :func:`rotate_secret`, :func:`set_active`, :func:`list_subscriptions`
+- :func:`create_subscription`, :func:`rotate_secret`, :func:`set_active` (a paused subscription's
+  deliveries wait), :func:`list_subscriptions`
 - :func:`enqueue` — call it inside the transaction that changes state (like the outbox): one delivery
   per active subscription of the owner that wants the event type; idempotent per (subscription, id).
 - :func:`enqueue_to` — one message to one subscription (a backfill).
@@ -630,7 +631,12 @@ class WebhookWorker:
         columns = (d.c.id, d.c.message_id, d.c.body, d.c.attempts, d.c.round_attempts, d.c.subscription_id)
         query = (
             select(*columns)
-            .where(d.c.state == PENDING, d.c.next_attempt_at <= now)
+            .where(
+                d.c.state == PENDING,
+                d.c.next_attempt_at <= now,
+                # A paused subscription's deliveries wait for it to be resumed.
+                d.c.subscription_id.in_(select(s.c.id).where(s.c.active.is_(True))),
+            )
             .order_by(d.c.next_attempt_at, d.c.id)
             .limit(self._batch_size)
         )

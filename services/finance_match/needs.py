@@ -16,8 +16,8 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, func
-from sqlmodel import select
+from sqlalchemy import case, delete, func
+from sqlmodel import col, select
 
 from services.finance_match.domain import lifecycle
 from services.finance_match.domain.deadlines import response_due, response_working_days
@@ -106,17 +106,14 @@ def offer_of(product: Product, branch_prefectures: frozenset[str] = frozenset())
 
 async def bank_records(uow: UnitOfWork) -> dict[str, BankRecord]:
     """Each bank's measured record: responses, and those within its committed working days."""
+    on_time = case((col(NeedShare.response_working_days) <= col(Bank.response_working_days), 1), else_=0)
     rows = await uow.session.execute(
-        select(NeedShare.bank_id, NeedShare.response_working_days, Bank.response_working_days)
-        .join(Bank, Bank.id == NeedShare.bank_id)  # type: ignore[arg-type]
-        .where(NeedShare.response.is_not(None))  # type: ignore[union-attr]
+        select(NeedShare.bank_id, func.count(), func.sum(on_time))
+        .join(Bank, col(Bank.id) == col(NeedShare.bank_id))
+        .where(col(NeedShare.response).is_not(None))
+        .group_by(col(NeedShare.bank_id))
     )
-    counts: dict[str, list[int]] = {}
-    for bank_id, took, committed in rows:
-        entry = counts.setdefault(bank_id, [0, 0])
-        entry[0] += 1
-        entry[1] += int(took is not None and took <= committed)
-    return {bank: BankRecord(n, ok) for bank, (n, ok) in counts.items()}
+    return {bank: BankRecord(int(n), int(ok or 0)) for bank, n, ok in rows}
 
 
 async def product_index(uow: UnitOfWork, day: date) -> ProductIndex:

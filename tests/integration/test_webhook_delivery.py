@@ -193,3 +193,23 @@ async def test_410_gone_fails_at_once_and_disables_the_subscription(
         assert (await wh.get_subscription(conn, tables, sub["id"]) or {})["active"] is False
     assert await _enqueue(engine, tables, "msg_after") == []  # an inactive subscription gets nothing
     assert delivery_id == delivery["id"]
+
+
+async def test_a_paused_subscription_keeps_its_deliveries_until_resumed(
+    store: tuple[AsyncEngine, wh.WebhookTables],
+) -> None:
+    engine, tables = store
+    with WebhookReceiver() as receiver:
+        sub = await _subscribe(engine, tables, receiver.url)
+        await _enqueue(engine, tables, "msg_p")
+        async with engine.begin() as conn:
+            await wh.set_active(conn, tables, sub["id"], False)
+        worker = wh.WebhookWorker(engine, tables, schedule=FAST)
+        try:
+            assert await worker.deliver_due() == 0
+            async with engine.begin() as conn:
+                await wh.set_active(conn, tables, sub["id"], True)
+            assert await worker.deliver_due() == 1
+        finally:
+            await worker.aclose()
+    assert [r.headers["webhook-id"] for r in receiver.accepted()] == ["msg_p"]
