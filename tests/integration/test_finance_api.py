@@ -16,7 +16,9 @@ from openpyxl import load_workbook
 from sqlmodel import select
 from standardwebhooks.webhooks import Webhook
 
+from services.finance_match.domain.matching import BankRecord
 from services.finance_match.jobs import check_deadlines_once
+from services.finance_match.needs import bank_records
 from services.finance_match.persistence.tables import Need, NeedShare
 from shared.identity import Role
 from tests.support.builders import HONGHE_GEJIU, KUNMING_WUHUA
@@ -86,6 +88,7 @@ async def test_the_life_cycle_over_the_api_with_409_naming_the_state(platform: R
         rows = (
             await uow.session.execute(select(outbox.c.type).where(outbox.c.subject == uscc).order_by(outbox.c.id))
         ).all()
+        assert await bank_records(uow) == {"bank-a": BankRecord(responses=1, on_time=1)}
     expected = ["pairing.assigned", "need.posted", "need.matched", "need.accepted", "need.approved", "need.disbursed"]
     assert [t.removeprefix("srdi.finance.").removesuffix(".v1") for (t,) in rows] == expected
     stats = (await admin.get(f"{FINANCE}/stats")).json()
