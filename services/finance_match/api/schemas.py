@@ -87,7 +87,7 @@ class NeedIn(_In):
     max_rate: Percent | None = Field(default=None, description="highest annual rate accepted, percent")
     needed_by: date
     consent: Consent = Consent.MATCHED_BANKS
-    consent_bank_ids: list[str] = Field(default_factory=list, max_length=20)
+    consent_bank_ids: list[Annotated[str, Field(max_length=40)]] = Field(default_factory=list, max_length=20)
     contact_name: str = Field(default="", max_length=100)
     contact_phone: str = Field(default="", max_length=40)
 
@@ -116,7 +116,7 @@ class DeclineIn(_In):
 
 class SubscriptionIn(_In):
     url: str = Field(min_length=8, max_length=2000, pattern=r"^https?://")
-    event_types: list[str] = Field(default_factory=list, max_length=10)
+    event_types: list[Annotated[str, Field(max_length=60)]] = Field(default_factory=list, max_length=10)
     description: str = Field(default="", max_length=500)
 
 
@@ -130,9 +130,9 @@ class RotateIn(_In):
 
 class ChangeRequestIn(_In):
     reason: str = Field(min_length=1, max_length=500)
-    preferred_bank_id: str | None = None
+    preferred_bank_id: str | None = Field(default=None, max_length=40)
 
 
 class OverrideIn(_In):
-    bank_id: str | None = None
+    bank_id: str | None = Field(default=None, max_length=40)
     note: str = Field(default="", max_length=500)
