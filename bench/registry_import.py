@@ -26,11 +26,11 @@ from openpyxl import Workbook
 from sqlalchemy.engine import make_url
 
 from services.platform import definition_of, settings_for
-from services.registry.demo import DemoEnterprise, generate_population
+from services.registry.domain.demo import DemoEnterprise, generate_population
 from services.registry.domain.importing import HEADERS, export_row
-from services.registry.importer import run_import
 from services.registry.persistence.tables import ImportJob
-from services.registry.validation import prefecture_of
+from services.registry.usecases.importer import run_import
+from services.registry.usecases.validation import prefecture_of
 from shared.events.inprocess import InProcessBus
 from shared.identity import Principal, Role
 from shared.service import ServiceRuntime
