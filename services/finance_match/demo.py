@@ -208,9 +208,10 @@ def _need(amount: str, term: int, purpose: str, collateral: list[str], days_ahea
     )
 
 
-async def seed_needs(runtime: ServiceRuntime, srdi: list[EnterpriseView], other: EnterpriseView) -> None:
+async def seed_needs(
+    runtime: ServiceRuntime[FinanceMatchSettings], srdi: list[EnterpriseView], other: EnterpriseView
+) -> None:
     settings = runtime.settings
-    assert isinstance(settings, FinanceMatchSettings)
     top, days = settings.finance_match_distribute_top, settings.finance_match_default_response_days
     plan = [
         ("matched", _need("2000000", 24, "采购原材料（流动资金）", [])),
@@ -292,9 +293,8 @@ async def _wait_and_seed(runtime: ServiceRuntime) -> None:
     log.warning("finance demo: no enterprises arrived from the registry; needs not seeded")
 
 
-async def seed_demo_on_start(runtime: ServiceRuntime) -> None:
+async def seed_demo_on_start(runtime: ServiceRuntime[FinanceMatchSettings]) -> None:
     settings = runtime.settings
-    assert isinstance(settings, FinanceMatchSettings)
     if not settings.seeds_demo:
         return
     async with runtime.uow() as uow:

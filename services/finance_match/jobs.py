@@ -3,7 +3,6 @@ expired needs), each a loop spawned on the runtime."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import UTC, datetime
 
@@ -16,9 +15,8 @@ from shared.webhooks import WebhookWorker
 log = logging.getLogger(__name__)
 
 
-def webhook_worker(runtime: ServiceRuntime) -> WebhookWorker:
+def webhook_worker(runtime: ServiceRuntime[FinanceMatchSettings]) -> WebhookWorker:
     settings = runtime.settings
-    assert isinstance(settings, FinanceMatchSettings)
     return WebhookWorker(
         runtime.engine,
         webhooks,
@@ -37,12 +35,12 @@ async def check_deadlines_once(runtime: ServiceRuntime) -> tuple[int, int]:
     return result
 
 
-async def deadline_loop(runtime: ServiceRuntime, every_seconds: float) -> None:
-    while True:
-        try:
-            overdue, expired = await check_deadlines_once(runtime)
-            if overdue or expired:
-                log.info("finance deadlines: %d overdue, %d expired", overdue, expired)
-        except Exception:
-            log.exception("finance deadline check failed")
-        await asyncio.sleep(every_seconds)
+async def _check_deadlines(runtime: ServiceRuntime) -> None:
+    overdue, expired = await check_deadlines_once(runtime)
+    if overdue or expired:
+        log.info("finance deadlines: %d overdue, %d expired", overdue, expired)
+
+
+def start_deadline_loop(runtime: ServiceRuntime, every_seconds: float) -> None:
+    """Every ``every_seconds``; a failed check is logged and reported in /readyz (``loop:deadlines``)."""
+    runtime.run_every("deadlines", lambda: _check_deadlines(runtime), every_seconds)
