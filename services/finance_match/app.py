@@ -8,10 +8,10 @@ from fastapi import FastAPI
 
 from services.finance_match.api.routes import banks, feed, needs, pairings, stats
 from services.finance_match.config import FinanceMatchSettings
-from services.finance_match.demo import seed_demo_on_start
 from services.finance_match.handlers import EVENT_HANDLERS
-from services.finance_match.jobs import start_deadline_loop, webhook_worker
 from services.finance_match.persistence.tables import messaging, metadata
+from services.finance_match.usecases.demo import seed_demo_on_start
+from services.finance_match.usecases.jobs import start_deadline_loop, webhook_worker
 from shared.service import ServiceDefinition, ServiceRuntime, create_service_app
 
 

@@ -24,7 +24,6 @@ from services.finance_match.domain.deadlines import response_due, response_worki
 from services.finance_match.domain.lifecycle import Action, IllegalTransition
 from services.finance_match.domain.matching import BankRecord, Lpr, Match, NeedFacts, Offer, ProductIndex
 from services.finance_match.domain.vocabulary import Consent, NeedState
-from services.finance_match.feed import record_feed
 from services.finance_match.persistence.tables import (
     Bank,
     Branch,
@@ -37,7 +36,8 @@ from services.finance_match.persistence.tables import (
     Pairing,
     Product,
 )
-from services.finance_match.projection import tier_rank_of
+from services.finance_match.usecases.feed import record_feed
+from services.finance_match.usecases.projection import tier_rank_of
 from shared.events.catalogue import (
     NeedAccepted,
     NeedApproved,

@@ -10,7 +10,7 @@ from typing import Any
 from sqlmodel import select
 
 from services.finance_match.persistence.tables import EnterpriseView, FeedEntry, Need, NeedShare, webhooks
-from services.finance_match.views import bank_view
+from services.finance_match.usecases.views import bank_view
 from shared import webhooks as wh
 from shared.uow import UnitOfWork
 

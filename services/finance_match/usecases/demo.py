@@ -14,11 +14,11 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from services.finance_match import needs, pairings
 from services.finance_match.config import FinanceMatchSettings
 from services.finance_match.domain.deadlines import response_due
 from services.finance_match.domain.vocabulary import Consent
 from services.finance_match.persistence.tables import Bank, Branch, EnterpriseView, Product
+from services.finance_match.usecases import needs, pairings
 from shared.service import ServiceRuntime
 from shared.uow import UnitOfWork
 

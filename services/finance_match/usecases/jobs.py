@@ -6,9 +6,9 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from services.finance_match import needs
 from services.finance_match.config import FinanceMatchSettings
 from services.finance_match.persistence.tables import webhooks
+from services.finance_match.usecases import needs
 from shared.service import ServiceRuntime
 from shared.webhooks import WebhookWorker
 
