@@ -6,19 +6,41 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from services.notifications.api.routes import coverage, exchange, inbox, officers
+from services.notifications.channels import default_channels
 from services.notifications.config import NotificationsSettings
+from services.notifications.delivery import delivery_loop
+from services.notifications.demo import load_demo_on_first_start
+from services.notifications.domain.rules import default_rules
 from services.notifications.handlers import EVENT_HANDLERS
 from services.notifications.persistence.tables import messaging, metadata
+from services.notifications.scheduler import digest_loop, schedule_loop
 from shared.service import ServiceDefinition, ServiceRuntime, create_service_app
+
+
+async def on_start(runtime: ServiceRuntime) -> None:
+    settings = runtime.settings
+    assert isinstance(settings, NotificationsSettings)
+    default_rules()  # load (and so validate) the rules and templates now: a bad file stops the start
+    await load_demo_on_first_start(runtime)
+    runtime.state["channels"] = channels = default_channels(settings)
+    if not settings.notifications_background:
+        return
+    runtime.spawn(delivery_loop(runtime.uow, channels, settings), "delivery")
+    runtime.spawn(schedule_loop(runtime.uow, settings), "schedule")
+    runtime.spawn(digest_loop(runtime.uow, settings), "digests")
+
 
 DEFINITION = ServiceDefinition(
     name="notifications",
     metadata=metadata,
     tables=messaging,
     migrations_dir=Path(__file__).parent / "migrations",
-    routers=[],
+    routers=[inbox.router, officers.router, exchange.router, coverage.router],
+    consumes=["registry", "eligibility", "finance_match"],
     event_handlers=EVENT_HANDLERS,
     settings_cls=NotificationsSettings,
+    on_start=on_start,
     description="Officers, inbox, email, webhooks, service requests / 助企服务与通知",
 )
 
