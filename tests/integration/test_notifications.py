@@ -289,7 +289,7 @@ async def test_quiet_hours_hold_email_until_the_next_working_morning(runtime: Se
 
 
 async def test_a_burst_of_10000_events_becomes_one_digest_per_officer_per_window(runtime: ServiceRuntime) -> None:
-    settings = runtime.settings
+    settings: Any = runtime.settings
     threshold = settings.notifications_digest_threshold  # type: ignore[attr-defined]
     now = datetime(2026, 12, 2, 3, 0, tzinfo=UTC)
     usccs = [f"BURST{n:013d}" for n in range(10_000)]
