@@ -74,7 +74,7 @@ def test_malformed_rules_are_refused() -> None:
 
 
 CONTEXT = {
-    "enterprise_name": "云南锗业", "uscc": "91530102000000001X", "tier": "little_giant", "rule_set": "little_giant@2022",
+    "enterprise_name": "云南锗业", "uscc": "91530102000000001X", "tier": "little_giant", "rule_set": "lg@2022",
     "need_id": "n-1", "bank_id": "bank-ynrcc", "kind": "target_list", "year": 2027, "rank": 2, "valid_to": "2027-03-31",
     "days_left": 70, "filing_date": "2027-01-31", "working_days_left": 8, "category": "financing",
     "description": "设备贷款", "deadline": "2026-12-09", "request_id": "r-1", "officer_id": "officer-001",
@@ -101,8 +101,8 @@ def test_templates_name_tiers_in_each_language_and_escape_what_they_insert() -> 
 
 
 def test_quiet_hours_follow_the_working_day_calendar() -> None:
-    def at(*args: int) -> datetime:
-        return datetime(*args, tzinfo=SHANGHAI)
+    def at(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
+        return datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
 
     assert next_allowed(at(2026, 12, 2, 10, 30), SHANGHAI) == at(2026, 12, 2, 10, 30), "working hours: now"
     assert next_allowed(at(2026, 12, 2, 7, 0), SHANGHAI) == at(2026, 12, 2, 9, 0), "early: this morning"
