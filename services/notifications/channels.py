@@ -1,18 +1,22 @@
-"""Delivery channels beyond the inbox: email (SMTP via aiosmtplib, or the log), SMS (an adapter per
-deployment; the default only logs and says so). Each ``send`` returns the delivery's new status and
+"""Delivery channels beyond the inbox: email (SMTP via aiosmtplib, or the log), webhooks (signed per
+Standard Webhooks through ``shared/webhooks.py``), SMS (an adapter per deployment; the default only
+logs and says so). Each ``send`` returns the delivery's new status and
 a detail, or raises to have the delivery retried."""
 
 from __future__ import annotations
 
 import html
 import logging
+from collections.abc import Callable
 from email.message import EmailMessage
 from typing import Protocol
 
 import aiosmtplib
 
 from services.notifications.config import NotificationsSettings
-from services.notifications.persistence.tables import Message
+from services.notifications.persistence.tables import Message, webhooks
+from shared.uow import UnitOfWork
+from shared.webhooks import enqueue
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +79,43 @@ class LoggedSms:
         return "sent", "logged only: no SMS provider configured (未配置短信服务商，仅记录日志)"
 
 
-def default_channels(settings: NotificationsSettings) -> dict[str, Channel]:
+WEBHOOK_EVENT = "srdi.notifications.message.v1"
+
+
+def webhook_payload(message: Message) -> dict[str, object]:
+    return {
+        "type": WEBHOOK_EVENT, "id": message.id, "recipient": message.recipient, "category": message.category,
+        "rule_id": message.rule_id, "title": message.title, "title_zh": message.title_zh, "body": message.body,
+        "body_zh": message.body_zh, "uscc": message.uscc, "event_id": message.event_id, "critical": message.critical,
+        "created_at": message.created_at.isoformat(),
+    }  # fmt: skip
+
+
+class SignedWebhook:
+    """Hands the message to the shared Standard Webhooks delivery (``shared/webhooks.py``, the same
+    mechanism finance_match uses): one signed delivery per active subscription of the recipient,
+    idempotent per message id; its worker POSTs, retries within 24 h and keeps the attempt log."""
+
+    name = "webhook"
+
+    def __init__(self, uow_factory: Callable[[], UnitOfWork], wake: Callable[[], None] | None = None) -> None:
+        self._uow_factory = uow_factory
+        self._wake = wake
+
+    async def send(self, address: str, message: Message) -> tuple[str, str | None]:
+        async with self._uow_factory() as uow:
+            ids = await enqueue(uow.session, webhooks, owner=address, event_type=WEBHOOK_EVENT,
+                                message_id=message.id, payload=webhook_payload(message))  # fmt: skip
+            await uow.commit()
+        if self._wake is not None:
+            self._wake()
+        return "sent", f"signed webhook deliveries {ids}" if ids else "already queued for signed delivery"
+
+
+def default_channels(
+    settings: NotificationsSettings, uow_factory: Callable[[], UnitOfWork], wake: Callable[[], None] | None = None
+) -> dict[str, Channel]:
     email: Channel = SmtpEmail(settings) if settings.notifications_email_backend == "smtp" else LoggedEmail()
     if settings.notifications_sms_backend != "log":
         raise ValueError(f"unknown SMS backend {settings.notifications_sms_backend!r}: only 'log' ships")
-    return {"email": email, "sms": LoggedSms()}
+    return {"email": email, "sms": LoggedSms(), "webhook": SignedWebhook(uow_factory, wake)}

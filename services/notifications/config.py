@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from shared.config import Mode, ServiceSettings
+from shared.webhooks import DEFAULT_SCHEDULE
 
 
 class NotificationsSettings(ServiceSettings):
@@ -25,6 +26,8 @@ class NotificationsSettings(ServiceSettings):
     notifications_delivery_max_attempts: int = 5
     notifications_delivery_backoff_seconds: float = 30.0
     notifications_delivery_backoff_max_seconds: float = 3600.0
+    # Webhooks: delays before attempt 1, 2, … (shared/webhooks.py; the default spans 24 hours).
+    notifications_webhook_schedule: tuple[float, ...] = DEFAULT_SCHEDULE
     # Digests: past this many notices of one rule to one recipient within one window, the rest
     # become one digest at the window's end.
     notifications_digest_threshold: int = 5

@@ -24,6 +24,7 @@ from services.notifications.persistence.tables import (
     Message,
     Officer,
     Preference,
+    webhooks,
 )
 from services.notifications.persistence.tables import (
     Delivery as DeliveryRow,
@@ -66,6 +67,7 @@ class Lookups:
     preferences: dict[str, Preference]
     officers: dict[str, Officer]
     contacts: dict[str, str | None]
+    subscribed: set[str]  # recipients with an active webhook subscription
 
     def address(self, recipient: str, channel: str) -> str | None:
         role, _, tenant = recipient.partition(":")
@@ -82,7 +84,7 @@ class Lookups:
                 return preference.phone
             return (officer.phone or None) if officer is not None else None
         if channel == "webhook":
-            return preference.webhook_url if preference is not None else None
+            return recipient if recipient in self.subscribed else None  # shared/webhooks routes by owner
         return None
 
 
@@ -107,7 +109,14 @@ async def lookups(uow: UnitOfWork, recipients: set[str], contacts: dict[str, str
                 select(EnterpriseView.uscc, EnterpriseView.contact_email).where(col(EnterpriseView.uscc).in_(chunk))
             )
             contacts.update(dict(rows.all()))
-    return Lookups(preferences, officers, contacts)
+    subscription = webhooks.subscription
+    subscribed: set[str] = set()
+    for chunk in _chunks(sorted(recipients)):
+        rows = await uow.session.execute(
+            select(subscription.c.owner).where(subscription.c.owner.in_(chunk), subscription.c.active.is_(True))
+        )
+        subscribed.update(rows.scalars())
+    return Lookups(preferences, officers, contacts, subscribed)
 
 
 def chosen_channels(rule: Rule, preference: Preference | None) -> list[str]:

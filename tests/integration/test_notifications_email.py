@@ -16,7 +16,6 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlmodel import select
 
-from services.notifications.channels import default_channels
 from services.notifications.delivery import deliver_due
 from services.notifications.dispatch import Dispatcher
 from services.notifications.persistence.tables import Delivery
@@ -29,7 +28,7 @@ class Mailbox:
     def __init__(self) -> None:
         self.received: list[tuple[str, list[str], EmailMessage]] = []
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's hook name)
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         parsed = email.message_from_bytes(envelope.content, policy=default)
         assert isinstance(parsed, EmailMessage)
         self.received.append((envelope.mail_from, list(envelope.rcpt_tos), parsed))
@@ -70,7 +69,7 @@ async def test_an_officer_notice_arrives_as_a_bilingual_email_on_a_real_smtp_ser
             )
             [message] = [m for m in created if m.recipient == "officer:officer-mail"]
             await uow.commit()
-        assert await deliver_due(runtime.uow, default_channels(settings), settings, now) == 1
+        assert await deliver_due(runtime.uow, runtime.state["channels"], settings, now) == 1
         async with runtime.uow() as uow:
             row = (await uow.session.exec(select(Delivery).where(Delivery.channel == "email"))).one()
         assert row.status == "sent" and row.attempts == 1 and row.last_error is None

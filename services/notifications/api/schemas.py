@@ -47,7 +47,11 @@ class PreferenceIn(Strict):
     quiet_hours: bool = True
     email: str | None = Field(default=None, max_length=200)
     phone: str | None = Field(default=None, max_length=40)
-    webhook_url: str | None = Field(default=None, max_length=500, pattern=r"^https?://")
+
+
+class WebhookIn(Strict):
+    url: str = Field(min_length=8, max_length=2000, pattern=r"^https?://")
+    description: str = Field(default="", max_length=500)
 
 
 class ThreadIn(Strict):

@@ -12,6 +12,7 @@ from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
 from shared.events.tables import messaging_tables
+from shared.webhooks import webhook_tables
 
 
 class NotificationsTable(SQLModel, registry=registry()):
@@ -20,6 +21,8 @@ class NotificationsTable(SQLModel, registry=registry()):
 
 metadata = NotificationsTable.metadata
 messaging = messaging_tables(metadata)
+# Recipients' webhook subscriptions and the signed deliveries (shared with finance_match: shared/webhooks.py).
+webhooks = webhook_tables(metadata)
 
 
 def _json(default: Any) -> Any:
@@ -125,7 +128,7 @@ class Delivery(NotificationsTable, table=True):
 
 
 class Preference(NotificationsTable, table=True):
-    """A recipient's choices: channels per category, quiet hours, language, addresses."""
+    """A recipient's choices: channels per category, quiet hours, addresses (webhooks: a subscription)."""
 
     __tablename__ = "preference"
 
@@ -134,7 +137,6 @@ class Preference(NotificationsTable, table=True):
     quiet_hours: bool = True  # nothing but the inbox outside working hours and on non-working days
     email: str | None = Field(default=None, max_length=200)
     phone: str | None = Field(default=None, max_length=40)
-    webhook_url: str | None = Field(default=None, max_length=500)
     updated_at: datetime
 
 

@@ -167,10 +167,9 @@ async def retry_delivery(delivery_id: int, _: AdminDep, runtime: RuntimeDep) -> 
 
 def preference_view(recipient: str, row: Preference | None) -> dict[str, Any]:
     if row is None:
-        return {"recipient": recipient, "channels": {}, "quiet_hours": True, "email": None, "phone": None,
-                "webhook_url": None}  # fmt: skip
+        return {"recipient": recipient, "channels": {}, "quiet_hours": True, "email": None, "phone": None}
     return {"recipient": recipient, "channels": row.channels, "quiet_hours": row.quiet_hours, "email": row.email,
-            "phone": row.phone, "webhook_url": row.webhook_url}  # fmt: skip
+            "phone": row.phone}  # fmt: skip
 
 
 @router.get("/preferences", summary="My notification preferences / 通知偏好", tags=["preferences"])
@@ -189,12 +188,7 @@ async def put_preferences(
     async with runtime.uow() as uow:
         row = await uow.session.get(Preference, owner) or Preference(recipient=owner, updated_at=datetime.now(UTC))
         row.channels = {category: list(channels) for category, channels in body.channels.items()}
-        row.quiet_hours, row.email, row.phone, row.webhook_url = (
-            body.quiet_hours,
-            body.email,
-            body.phone,
-            body.webhook_url,
-        )
+        row.quiet_hours, row.email, row.phone = body.quiet_hours, body.email, body.phone
         row.updated_at = datetime.now(UTC)
         uow.session.add(row)
         await uow.commit()
