@@ -5,6 +5,7 @@ has settled — service records, threads and requests, so that coverage is a rea
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import random
 import uuid
@@ -75,27 +76,41 @@ async def assign_unassigned(uow: UnitOfWork) -> int:
     return count
 
 
-async def seed_exchange(uow: UnitOfWork, settings: NotificationsSettings, today: date, seed: int = 20261202) -> int:
-    """Records for most SRDI enterprises (last 60 days), a few threads and requests in every state."""
-    if await uow.session.scalar(select(func.count()).select_from(ServiceRecord)):
-        return 0
-    rng = random.Random(seed)
+def _dice(uscc: str) -> random.Random:
+    """Each enterprise's own deterministic dice: the same decisions on every pass and restart."""
+    return random.Random(int(hashlib.sha256(uscc.encode()).hexdigest()[:12], 16))
+
+
+async def seed_exchange(uow: UnitOfWork, today: date, seen: set[str]) -> int:
+    """For assigned enterprises not seen yet: a service record for most SRDI enterprises (in the last
+    60 days; two prefectures below the 80% target), and for a few a thread or a request (every state)."""
     rows = (await uow.session.execute(
         select(EnterpriseView, Assignment.officer_id).join(Assignment, col(Assignment.uscc) == EnterpriseView.uscc)
-        .where(col(Assignment.ended_at).is_(None)).order_by(col(EnterpriseView.uscc))
+        .where(col(Assignment.ended_at).is_(None), col(EnterpriseView.uscc).not_in(seen))
     )).all()  # fmt: skip
+    if not rows:
+        return 0
+    usccs = [view.uscc for view, _ in rows]
+    served = set((await uow.session.execute(
+        select(ServiceRecord.uscc).where(col(ServiceRecord.uscc).in_(usccs)))).scalars())  # fmt: skip
+    talked = set((await uow.session.execute(select(Thread.uscc).where(col(Thread.uscc).in_(usccs)))).scalars())
+    asked = set((await uow.session.execute(
+        select(ServiceRequest.uscc).where(col(ServiceRequest.uscc).in_(usccs)))).scalars())  # fmt: skip
     now = datetime.now(UTC)
     created = 0
-    for index, (view, officer_id) in enumerate(rows):
-        srdi = is_srdi(view.recognitions, today)
-        if rng.random() < (SERVED_SHARE.get(view.prefecture_code, 0.84) if srdi else 0.2):
+    for view, officer_id in rows:
+        seen.add(view.uscc)
+        dice = _dice(view.uscc)
+        share = SERVED_SHARE.get(view.prefecture_code, 0.84) if is_srdi(view.recognitions, today) else 0.2
+        if dice.random() < share and view.uscc not in served:
             uow.session.add(ServiceRecord(
                 id=str(uuid.uuid4()), uscc=view.uscc, officer_id=officer_id, prefecture_code=view.prefecture_code,
-                kind=rng.choice(RECORD_KINDS), served_on=today - timedelta(days=rng.randint(0, 60)),
+                kind=dice.choice(RECORD_KINDS), served_on=today - timedelta(days=dice.randint(0, 60)),
                 notes="上门走访，了解经营与融资需求 / visit: operations and financing needs", created_at=now,
             ))  # fmt: skip
             created += 1
-        if index % 97 == 0:
+        roll = dice.randint(0, 211)
+        if roll < 2 and view.uscc not in talked:
             thread = Thread(id=str(uuid.uuid4()), uscc=view.uscc, officer_id=officer_id,
                             prefecture_code=view.prefecture_code, subject="申报材料准备 / preparing the application",
                             created_at=now, updated_at=now)  # fmt: skip
@@ -104,38 +119,35 @@ async def seed_exchange(uow: UnitOfWork, settings: NotificationsSettings, today:
                                        body=OFFICER_OPENING, created_at=now))  # fmt: skip
             uow.session.add(ThreadPost(thread_id=thread.id, author_role="enterprise", author=view.name,
                                        body="谢谢，下周二方便，请来厂里看看研发中心。", created_at=now))  # fmt: skip
-        if index % 53 == 0:
-            status = ("submitted", "accepted", "resolved", "closed")[(index // 53) % 4]
-            submitted = now - timedelta(days=rng.randint(1, 20))
+        elif roll < 6 and view.uscc not in asked:
+            status = ("submitted", "accepted", "resolved", "closed")[roll - 2]
+            submitted = now - timedelta(days=dice.randint(1, 20))
             uow.session.add(ServiceRequest(
                 id=str(uuid.uuid4()), uscc=view.uscc, officer_id=officer_id, prefecture_code=view.prefecture_code,
-                category=rng.choice(CATEGORIES), description=REQUEST_TEXT,
+                category=dice.choice(CATEGORIES), description=REQUEST_TEXT,
                 status=status, deadline=(submitted + timedelta(days=7)).date(), submitted_at=submitted,
                 accepted_at=submitted + timedelta(days=1) if status != "submitted" else None,
                 resolved_at=submitted + timedelta(days=4) if status in ("resolved", "closed") else None,
                 closed_at=submitted + timedelta(days=5) if status == "closed" else None,
-                rating=rng.randint(3, 5) if status == "closed" else None,
+                rating=dice.randint(3, 5) if status == "closed" else None,
             ))  # fmt: skip
-    await uow.session.flush()
     return created
 
 
-async def demo_exchange_when_settled(runtime: ServiceRuntime, poll_seconds: float = 2.0) -> None:
-    """Wait for the register's demo population to stop arriving, then seed the exchange."""
-    settings = runtime.settings
-    assert isinstance(settings, NotificationsSettings)
-    last, stable = -1, 0
-    while stable < 3:
+async def demo_exchange_loop(runtime: ServiceRuntime, poll_seconds: float = 5.0, quiet_rounds: int = 24) -> None:
+    """While the register's demo population arrives (in bursts), give each new enterprise its
+    exchange history; stop once nothing new has come for ``quiet_rounds`` passes."""
+    seen: set[str] = set()
+    idle, total = 0, 0
+    while idle < quiet_rounds:
         await asyncio.sleep(poll_seconds)
         async with runtime.uow() as uow:
-            count = int(await uow.session.scalar(select(func.count()).select_from(EnterpriseView)) or 0)
-        stable = stable + 1 if count == last and count > 0 else 0
-        last = count
-    async with runtime.uow() as uow:
-        assigned = await assign_unassigned(uow)
-        records = await seed_exchange(uow, settings, date.today())
-        await uow.commit()
-    log.info("demo data: %d late assignments, %d service records", assigned, records)
+            late = await assign_unassigned(uow)
+            before = len(seen)
+            total += await seed_exchange(uow, date.today(), seen)
+            await uow.commit()
+        idle = 0 if (len(seen) > before or late) else idle + 1
+    log.info("demo data: exchange history for %d enterprises, %d service records", len(seen), total)
 
 
 async def load_demo_on_first_start(runtime: ServiceRuntime) -> None:
@@ -146,4 +158,4 @@ async def load_demo_on_first_start(runtime: ServiceRuntime) -> None:
     seeded = await seed_roster(runtime, settings.notifications_demo_officers_per_prefecture)
     if seeded:
         log.info("demo data: %d officers on the roster", seeded)
-    runtime.spawn(demo_exchange_when_settled(runtime), "demo-exchange")
+    runtime.spawn(demo_exchange_loop(runtime), "demo-exchange")

@@ -550,3 +550,33 @@ async def test_coverage_counts_srdi_enterprises_with_an_officer_and_a_recent_ser
     async with client(runtime, Role.PREFECTURE_OPERATOR, KUNMING) as operator:
         own = (await operator.get(f"{API}/coverage")).json()
         assert [p["prefecture_code"] for p in own["prefectures"]] == [KUNMING]
+
+
+async def test_demo_data_staffs_every_prefecture_assigns_everyone_and_makes_coverage_real(tmp_path: Path) -> None:
+    from services.notifications.demo import seed_exchange, seed_roster
+    from services.notifications.domain.prefectures import PREFECTURES
+
+    async with notifications_runtime(tmp_path) as runtime:
+        assert await seed_roster(runtime, 3) == 48
+        assert await seed_roster(runtime, 3) == 0, "only on first start"
+        valid = date.today() + timedelta(days=500)
+        counties = ["530102", "532501", "533102", "533421"]
+        population = [
+            registered(2000 + n, counties[n % 4], recognitions=[srdi_recognition(valid)] if n % 3 else [])
+            for n in range(120)
+        ]
+        await deliver(runtime, *population)
+        assert len(await active(runtime)) == 120, "every demo enterprise gets an officer through the events"
+        seen: set[str] = set()
+        async with runtime.uow() as uow:
+            first = await seed_exchange(uow, date.today(), seen)
+            await uow.commit()
+        async with runtime.uow() as uow:
+            assert await seed_exchange(uow, date.today(), seen) == 0, "each enterprise once"
+        async with client(runtime, Role.ADMIN) as admin:
+            roster = (await admin.get(f"{API}/officers")).json()
+            figure = (await admin.get(f"{API}/coverage")).json()
+    assert {o["prefecture_code"] for o in roster} == set(PREFECTURES)
+    assert "officer-001" in {o["officer_id"] for o in roster}
+    assert first > 0 and figure["overall"]["srdi_enterprises"] == 80
+    assert 0.5 < float(figure["overall"]["coverage"]) < 1.0
