@@ -580,3 +580,17 @@ async def test_demo_data_staffs_every_prefecture_assigns_everyone_and_makes_cove
     assert "officer-001" in {o["officer_id"] for o in roster}
     assert first > 0 and figure["overall"]["srdi_enterprises"] == 80
     assert 0.5 < float(figure["overall"]["coverage"]) < 1.0
+
+
+async def test_an_enterprise_moving_prefecture_gets_an_officer_there(runtime: ServiceRuntime) -> None:
+    from shared.events.catalogue import EnterpriseUpdated
+    from tests.support.notifications import snapshot
+
+    await deliver(runtime, registered(1100))
+    uscc = registered(1100).subject
+    assert (await officer_of(runtime, uscc)).startswith("officer-")
+    moved = snapshot(1100, "532501").model_copy(update={"uscc": uscc, "version": 2})
+    await deliver(runtime, EnterpriseUpdated(uscc=uscc, changed_fields=["county_code"], enterprise=moved).to_envelope())
+    assert await officer_of(runtime, uscc) == "officer-h"
+    events = [e for e in await outbox_events(runtime, OfficerAssigned.TYPE) if e["uscc"] == uscc]
+    assert [e["prefecture_code"] for e in events] == [KUNMING, "5325"]
