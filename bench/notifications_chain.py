@@ -106,6 +106,7 @@ async def main(n: int, rate: float) -> dict[str, Any]:
             assert (
                 await client.put(f"/api/v1/registry/enterprises/{body['uscc']}/financials/{year}", json=weak)
             ).status_code == 201
+    print(f"registered {n} enterprises with weak reports", flush=True)
     deadline = time.monotonic() + 300
     while await count(notifications, select(func.count()).select_from(Assignment)) < n:
         assert time.monotonic() < deadline, "assignments did not arrive"
@@ -117,6 +118,7 @@ async def main(n: int, rate: float) -> dict[str, Any]:
         assert time.monotonic() < deadline, "the set-up did not drain"
         await asyncio.sleep(0.5)
 
+    print("set-up drained; sending reports", flush=True)
     posted: dict[str, datetime] = {}
     lags: list[dict[str, int]] = []
     stop = asyncio.Event()
