@@ -20,19 +20,25 @@ router = APIRouter(prefix="/api/v1/notifications/webhooks", tags=["webhooks"])
 
 
 @router.post("", status_code=201, summary="Subscribe my notices to a webhook / 订阅 Webhook")
-async def subscribe(
+async def subscribe_webhook(
     body: WebhookIn, principal: PrincipalDep, runtime: RuntimeDep, recipient: str | None = None
 ) -> dict[str, Any]:
     owner = inbox_owner(principal, recipient)
     async with runtime.uow() as uow:
-        created = await wh.create_subscription(uow.session, webhooks, owner=owner, url=body.url,
-                                               event_types=[WEBHOOK_EVENT], description=body.description)  # fmt: skip
+        try:
+            created = await wh.create_subscription(
+                uow.session, webhooks, owner=owner, url=body.url, event_types=[WEBHOOK_EVENT],
+                description=body.description,
+            )  # fmt: skip
+        except ValueError as error:
+            raise Problem(422, "bad-webhook-url", "Not a usable webhook URL", "Webhook 地址无效",
+                          detail=f"url: {error}") from error  # fmt: skip
         await uow.commit()
     return created
 
 
 @router.get("", summary="My webhook subscriptions / 我的 Webhook 订阅")
-async def my_subscriptions(
+async def list_webhooks(
     principal: PrincipalDep, runtime: RuntimeDep, recipient: str | None = None
 ) -> list[dict[str, Any]]:
     owner = inbox_owner(principal, recipient)
@@ -49,14 +55,16 @@ async def _own(runtime: Any, principal: Any, subscription_id: str) -> dict[str, 
 
 
 @router.get("/{subscription_id}/deliveries", summary="Delivery log / 投递记录")
-async def deliveries(subscription_id: str, principal: PrincipalDep, runtime: RuntimeDep) -> list[dict[str, Any]]:
+async def webhook_deliveries(
+    subscription_id: str, principal: PrincipalDep, runtime: RuntimeDep
+) -> list[dict[str, Any]]:
     await _own(runtime, principal, subscription_id)
     async with runtime.uow() as uow:
         return await wh.list_deliveries(uow.session, webhooks, subscription_id)
 
 
 @router.post("/{subscription_id}/deactivate", summary="Stop a subscription / 停用订阅")
-async def deactivate(subscription_id: str, principal: PrincipalDep, runtime: RuntimeDep) -> dict[str, Any]:
+async def deactivate_webhook(subscription_id: str, principal: PrincipalDep, runtime: RuntimeDep) -> dict[str, Any]:
     await _own(runtime, principal, subscription_id)
     async with runtime.uow() as uow:
         await wh.set_active(uow.session, webhooks, subscription_id, False)
