@@ -46,7 +46,7 @@ DEFINITION = ServiceDefinition(
         seed_banks.router,
         reassessments.router,
     ],
-    consumes=["registry"],
+    consumes=["registry", "notifications"],
     event_handlers=event_handlers,
     settings_cls=EligibilitySettings,
     on_start=on_start,

@@ -8,16 +8,19 @@ settings the service started with.
 from __future__ import annotations
 
 from services.eligibility.api.deps import Runtime, rule_book_of
+from services.eligibility.persistence.tables import officer_assignment
 from services.eligibility.usecases.assessments import reassess_from_snapshot
 from shared.events.catalogue import (
     EnterpriseRegistered,
     EnterpriseUpdated,
     FinancialsReported,
+    OfficerAssigned,
     RecognitionExpired,
     RecognitionGranted,
 )
 from shared.events.consumer import EventHandler
 from shared.events.envelope import Envelope
+from shared.officers import officer_projection_handler
 from shared.uow import UnitOfWork
 
 SnapshotEvent = EnterpriseRegistered | EnterpriseUpdated | FinancialsReported | RecognitionGranted | RecognitionExpired
@@ -35,4 +38,7 @@ def event_handlers(runtime: Runtime) -> dict[str, list[EventHandler]]:
         year = runtime.settings.assessment_year
         await reassess_from_snapshot(uow, event.enterprise, year, trigger=envelope.type, book=book)
 
-    return {event_type: [reassess_enterprise] for event_type in SNAPSHOT_EVENTS}
+    handlers: dict[str, list[EventHandler]] = {event_type: [reassess_enterprise] for event_type in SNAPSHOT_EVENTS}
+    # An officer reads the assessments of the enterprises assigned to them (shared.tenancy).
+    handlers[OfficerAssigned.TYPE] = [officer_projection_handler(officer_assignment)]
+    return handlers

@@ -2,7 +2,7 @@
 
 from shared import migrations as shared_migrations
 
-revision, down_revision, branch_labels, depends_on = "91acdb58b4f3", "f564e030cc25", None, None
+revision, down_revision, branch_labels, depends_on = "91acdb58b4f3", "e2b4d6f81c22", None, None
 
 
 def upgrade() -> None:

@@ -2,7 +2,7 @@
 
 from shared import migrations as shared_migrations
 
-revision, down_revision, branch_labels, depends_on = "2fd494dcf491", "ba67071eb77b", None, None
+revision, down_revision, branch_labels, depends_on = "2fd494dcf491", "c7a1e5d90a11", None, None
 
 
 def upgrade() -> None:
