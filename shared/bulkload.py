@@ -40,17 +40,23 @@ async def append_rows(
 
 
 async def _copy(connection: AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]], names: list[str]) -> None:
-    # asyncpg begins SQLAlchemy's transaction lazily, on the first statement: make sure it has begun,
-    # or COPY would commit on its own.
-    await connection.execute(text("SELECT 1"))
     raw = await connection.get_raw_connection()
     driver: Any = raw.driver_connection
+    if not driver.is_in_transaction():
+        # SQLAlchemy begins the asyncpg transaction lazily, on the first statement: begin it, or COPY
+        # would commit on its own.
+        await connection.execute(text("SELECT 1"))
     as_json = [isinstance(table.c[name].type, JSON) for name in names]
     if any(as_json):
-        records = [
-            tuple(json.dumps(row[n], ensure_ascii=False) if j else row[n] for n, j in zip(names, as_json, strict=True))
-            for row in rows
-        ]
+        dumped: dict[int, str] = {}  # a value shared by many rows (a default) is serialised once
+
+        def dump(value: Any) -> str:
+            key = id(value)
+            if key not in dumped:
+                dumped[key] = json.dumps(value, ensure_ascii=False)
+            return dumped[key]
+
+        records = [tuple(dump(row[n]) if j else row[n] for n, j in zip(names, as_json, strict=True)) for row in rows]
     else:
         records = [tuple(row[n] for n in names) for row in rows]
     await driver.copy_records_to_table(table.name, records=records, columns=names, schema_name=table.schema)

@@ -10,14 +10,21 @@ so chunks are read in a worker thread to keep the event loop serving requests.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import multiprocessing
+import queue as queue_module
+import re
 import time
-from collections.abc import Iterator
+import zipfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
+from openpyxl import load_workbook
 from pydantic import ValidationError
 from sqlalchemy import insert, update
 
@@ -37,6 +44,7 @@ from services.registry.persistence.tables import ImportJob, ImportProblem
 from shared.identity import Principal
 from shared.problems import Problem
 from shared.service import ServiceRuntime
+from shared.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +52,10 @@ CheckedRow = tuple[ParsedRow, EnterpriseCreate, FinancialReportIn | None]
 
 # Rows kept in the pipeline between the reader thread and the writer: two batches, whatever the file's size.
 PIPELINE_DEPTH = 2
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row[ >]")
 EXTEND_ROWS = 50  # a batch grows by at most this many rows to keep an enterprise's rows together
+# Files from this size on are read in a process of their own (spawning one takes a second or two).
+READER_PROCESS_BYTES = {".csv": 4 * 1024 * 1024, ".xlsx": 1024 * 1024}
 
 
 @dataclass
@@ -80,6 +91,8 @@ class Batch:
     rows: int
     units: dict[str, bulk.Unit] = field(default_factory=dict)
     problems: list[RowProblem] = field(default_factory=list)
+    parse_seconds: float = 0.0
+    validate_seconds: float = 0.0
 
 
 def open_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -99,12 +112,42 @@ def headers_of(path: Path) -> list[str]:
 
 
 def count_rows(path: Path) -> int:
-    return sum(1 for _ in open_rows(path))
+    """The progress denominator. CSV: counted exactly. XLSX: the sheet's stated dimension, or its row
+    elements counted in the raw XML (parsing the workbook twice would double an import's time); the
+    job's ``total_rows`` is set to the exact figure when it is done."""
+    if path.suffix.lower() == ".csv":
+        return sum(1 for _ in open_rows(path))
+    workbook = load_workbook(str(path), read_only=True)
+    try:
+        stated = workbook.worksheets[0].max_row
+    finally:
+        workbook.close()
+    return max(0, (stated if stated is not None else _row_elements(path)) - 1)
+
+
+def _row_elements(path: Path) -> int:
+    with zipfile.ZipFile(path) as archive:
+        sheet = next((n for n in archive.namelist() if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n)), None)
+        if sheet is None:
+            return 0
+        count, tail = 0, b""
+        with archive.open(sheet) as stream:
+            while block := stream.read(1 << 20):
+                text = tail + block
+                count += len(_ROW_TAG.findall(text))
+                tail = text[-16:]
+                count -= len(_ROW_TAG.findall(tail))  # counted again with the next block
+        return count + len(_ROW_TAG.findall(tail))
 
 
 async def run_import(runtime: ServiceRuntime, job_id: str, path: Path, principal: Principal, dry_run: bool,
-                     chunk_rows: int = 500, timings: Timings | None = None) -> None:  # fmt: skip
+                     chunk_rows: int = 500, timings: Timings | None = None,
+                     reader_process: bool | None = None) -> None:  # fmt: skip
+    """``reader_process``: read the file in a process of its own (default: for files of
+    ``READER_PROCESS_BYTES`` and more), so that parsing runs on another core beside the writes
+    instead of sharing one interpreter lock with them."""
     timings = timings or Timings()
+    started: BaseProcess | None = None
     try:
         await _set(runtime, job_id, status="running", total_rows=await asyncio.to_thread(count_rows, path))
         header_problems = check_headers(await asyncio.to_thread(headers_of, path))
@@ -112,9 +155,20 @@ async def run_import(runtime: ServiceRuntime, job_id: str, path: Path, principal
             await _record(runtime, job_id, ChunkOutcome(problems=header_problems))
             await _set(runtime, job_id, status="failed", error="bad headers / 表头不符合模板", finished_at=_now())
             return
-        reader = BatchReader(open_rows(path), principal, chunk_rows, timings)
-        # The reader parses and validates the next batch in a thread while this task writes the last one:
-        # the database works while Python parses.
+        if reader_process is None:
+            reader_process = path.stat().st_size >= READER_PROCESS_BYTES.get(path.suffix.lower(), 0)
+        if reader_process:
+            context = multiprocessing.get_context("spawn")
+            channel: Any = context.Queue(maxsize=PIPELINE_DEPTH)
+            worker = context.Process(target=read_in_process, args=(str(path), principal, chunk_rows, channel),
+                                     name=f"import-{job_id[:8]}", daemon=True)  # fmt: skip
+            worker.start()
+            started = worker
+            next_batch: Callable[[], Batch | None] = functools.partial(_from_worker, worker, channel)
+        else:
+            next_batch = BatchReader(open_rows(path), principal, chunk_rows).next_batch
+        # The reader parses and validates the next batch (in a thread, or a process) while this task
+        # writes the last one: the database works while Python parses.
         queue: asyncio.Queue[Batch | None] = asyncio.Queue(maxsize=PIPELINE_DEPTH)
         # Versions this job moved (uscc → (version before the job, after)): a later row of the same
         # enterprise, further down the file, still names the version the file was based on.
@@ -122,27 +176,67 @@ async def run_import(runtime: ServiceRuntime, job_id: str, path: Path, principal
 
         async def produce() -> None:
             try:
-                while (batch := await asyncio.to_thread(reader.next_batch)) is not None:
+                while (batch := await asyncio.to_thread(next_batch)) is not None:
                     await queue.put(batch)
             finally:
                 await queue.put(None)
 
         producer = asyncio.create_task(produce())
+        processed = 0
         try:
             while (batch := await queue.get()) is not None:
-                outcome = await apply_batch(runtime, batch, principal, dry_run, timings, produced)
-                await _record(runtime, job_id, outcome, processed=batch.rows)
+                timings.parse += batch.parse_seconds
+                timings.validate += batch.validate_seconds
+                await apply_batch(runtime, job_id, batch, principal, dry_run, timings, produced)
+                processed += batch.rows
         finally:
             if not producer.done():
                 producer.cancel()
             await asyncio.gather(producer, return_exceptions=True)
         producer.result()  # a reading error fails the job
-        await _set(runtime, job_id, status="done", finished_at=_now())
+        await _set(runtime, job_id, status="done", total_rows=processed, finished_at=_now())
     except Exception as error:
         log.exception("import %s failed", job_id)
         await _set(runtime, job_id, status="failed", error=str(error)[:500], finished_at=_now())
     finally:
+        if started is not None:
+            started.join(timeout=5)
+            if started.is_alive():  # the job failed while the reader waited to hand over a batch
+                started.terminate()
+                started.join(timeout=5)
         path.unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class ReaderFailed:
+    message: str
+
+
+def read_in_process(path: str, principal: Principal, chunk_rows: int, channel: Any) -> None:
+    """The reader process: batches (plain data) to the importer, then None; an error as ReaderFailed."""
+    try:
+        reader = BatchReader(open_rows(Path(path)), principal, chunk_rows)
+        while (batch := reader.next_batch()) is not None:
+            channel.put(batch)
+        channel.put(None)
+    except BaseException as error:
+        channel.put(ReaderFailed(f"{type(error).__name__}: {error}"))
+
+
+def _from_worker(worker: BaseProcess, channel: Any) -> Batch | None:
+    while True:
+        try:
+            item = channel.get(timeout=1)
+        except queue_module.Empty:
+            if worker.is_alive():
+                continue
+            try:
+                item = channel.get(timeout=1)
+            except queue_module.Empty:
+                raise RuntimeError(f"the reader process ended unexpectedly (exit code {worker.exitcode})") from None
+        if isinstance(item, ReaderFailed):
+            raise RuntimeError(item.message)
+        return item  # type: ignore[no-any-return]
 
 
 def _code_cell(item: tuple[int, dict[str, Any]]) -> str:
@@ -152,9 +246,8 @@ def _code_cell(item: tuple[int, dict[str, Any]]) -> str:
 class BatchReader:
     """Reads, parses and validates the file a batch at a time (synchronous: runs in a worker thread)."""
 
-    def __init__(self, rows: Iterator[tuple[int, dict[str, Any]]], principal: Principal, chunk_rows: int,
-                 timings: Timings) -> None:  # fmt: skip
-        self.rows, self.principal, self.chunk_rows, self.timings = rows, principal, chunk_rows, timings
+    def __init__(self, rows: Iterator[tuple[int, dict[str, Any]]], principal: Principal, chunk_rows: int) -> None:
+        self.rows, self.principal, self.chunk_rows = rows, principal, chunk_rows
         self.seen: dict[tuple[str, int | None], int] = {}
         self._pending: tuple[int, dict[str, Any]] | None = None
 
@@ -178,6 +271,7 @@ class BatchReader:
             return None
         batch = Batch(rows=len(chunk))
         cache: dict[Any, tuple[EnterpriseCreate | None, list[Any]]] = {}
+        refused: dict[str, tuple[str, str]] = {}  # out of the principal's scope
         parsing = validating = 0.0
         clock = time.perf_counter
         for number, raw in chunk:
@@ -196,53 +290,57 @@ class BatchReader:
             unit = batch.units.get(enterprise.uscc)
             if unit is None:
                 unit = batch.units[enterprise.uscc] = bulk.Unit(
-                    enterprise.uscc, [], enterprise, frozenset(parsed.enterprise)
+                    enterprise.uscc, [], bulk.unit_values(enterprise), frozenset(parsed.enterprise)
                 )
+                problem = check_scope(self.principal, enterprise)
+                if problem is not None:
+                    refused[enterprise.uscc] = problem
             unit.rows.append(number)
             unit.versions[number] = parsed.version
             if report is not None and parsed.year is not None:
-                unit.reports[parsed.year] = report
+                unit.reports[parsed.year] = report.model_dump()
         read_at = clock()
-        for uscc, unit in list(batch.units.items()):
-            problem = check_scope(self.principal, unit.enterprise)
-            if problem is not None:
-                county = unit.enterprise.county_code
-                batch.problems += [RowProblem(r, "所在区县代码", county, *problem) for r in unit.rows]
-                del batch.units[uscc]
-        self.timings.parse += read_at - started - validating
-        self.timings.validate += validating + clock() - read_at
+        for uscc, problem in refused.items():
+            unit = batch.units.pop(uscc)
+            county = unit.enterprise["county_code"]
+            batch.problems += [RowProblem(r, "所在区县代码", county, *problem) for r in unit.rows]
+        batch.parse_seconds = read_at - started - validating
+        batch.validate_seconds = validating + clock() - read_at
         return batch
 
 
-async def apply_batch(runtime: ServiceRuntime, batch: Batch, principal: Principal, dry_run: bool,
+async def apply_batch(runtime: ServiceRuntime, job_id: str, batch: Batch, principal: Principal, dry_run: bool,
                       timings: Timings, produced: dict[str, tuple[int, int]]) -> ChunkOutcome:  # fmt: skip
-    """The batch in one transaction: resolved in one read, written set-based with its outbox rows."""
+    """The batch in one transaction: resolved in one read, written set-based with its outbox rows, and
+    recorded (its rows' outcomes and the job's progress) in the same commit."""
     outcome = ChunkOutcome(problems=list(batch.problems))
     units = list(batch.units.values())
-    if not units:
-        return outcome
     async with runtime.uow() as uow:
         started = time.perf_counter()
-        connection = await uow.session.connection()
-        plan = await bulk.resolve(connection, units, principal, lock=not dry_run, produced=produced)
-        resolved = time.perf_counter()
-        timings.resolve += resolved - started
-        if dry_run:
-            refused = plan.refused
-            outcome.applied += sum(len(unit.rows) for unit in plan.accepted)
-        else:
-            written = await bulk.apply(uow, plan, _now())
-            wrote = time.perf_counter()
-            await uow.commit()
-            timings.write += wrote - resolved
-            timings.outbox += time.perf_counter() - wrote
-            timings.events += written.events
-            refused = written.refused
-            for uscc, (before, after) in written.versions.items():
-                produced[uscc] = (produced.get(uscc, (before, after))[0], after)
-            outcome.applied += sum(len(unit.rows) for unit in written.applied)
-    refusals = sorted(refused, key=lambda r: r.unit.rows[0])
-    outcome.problems += [RowProblem(row, r.column, r.value(row), r.zh, r.en) for r in refusals for row in r.unit.rows]
+        refused: list[bulk.Refusal] = []
+        if units:
+            connection = await uow.session.connection()
+            plan = await bulk.resolve(connection, units, principal, lock=not dry_run, produced=produced)
+            resolved = time.perf_counter()
+            timings.resolve += resolved - started
+            if dry_run:
+                refused = plan.refused
+                outcome.applied += sum(len(unit.rows) for unit in plan.accepted)
+            else:
+                written = await bulk.apply(uow, plan, _now())
+                timings.write += time.perf_counter() - resolved - written.outbox_seconds
+                timings.outbox += written.outbox_seconds
+                timings.events += written.events
+                refused = written.refused
+                outcome.applied += sum(len(unit.rows) for unit in written.applied)
+                for uscc, (before, after) in written.versions.items():
+                    produced[uscc] = (produced.get(uscc, (before, after))[0], after)
+        refusals = sorted(refused, key=lambda r: r.unit.rows[0])
+        outcome.problems += [RowProblem(n, r.column, r.value(n), r.zh, r.en) for r in refusals for n in r.unit.rows]
+        recorded = time.perf_counter()
+        await _record_in(uow, job_id, outcome, processed=batch.rows)
+        await uow.commit()  # the outbox rows are written here, in bulk
+        timings.outbox += time.perf_counter() - recorded
     return outcome
 
 
@@ -320,18 +418,22 @@ async def _set(runtime: ServiceRuntime, job_id: str, **values: Any) -> None:
 
 async def _record(runtime: ServiceRuntime, job_id: str, outcome: ChunkOutcome, processed: int = 0) -> None:
     async with runtime.uow() as uow:
-        if outcome.problems:
-            await uow.session.execute(insert(ImportProblem), [
-                {"job_id": job_id, "row": p.row, "column": p.column, "value": p.value, "problem_zh": p.zh[:500],
-                 "problem_en": p.en[:500]} for p in outcome.problems
-            ])  # fmt: skip
-        await uow.session.execute(
-            update(ImportJob)
-            .where(ImportJob.id == job_id)  # type: ignore[arg-type]
-            .values(
-                processed_rows=ImportJob.processed_rows + processed,
-                applied_rows=ImportJob.applied_rows + outcome.applied,
-                rejected_rows=ImportJob.rejected_rows + outcome.rejected_rows,
-            )
-        )
+        await _record_in(uow, job_id, outcome, processed)
         await uow.commit()
+
+
+async def _record_in(uow: UnitOfWork, job_id: str, outcome: ChunkOutcome, processed: int = 0) -> None:
+    if outcome.problems:
+        await uow.session.execute(insert(ImportProblem), [
+            {"job_id": job_id, "row": p.row, "column": p.column, "value": p.value, "problem_zh": p.zh[:500],
+             "problem_en": p.en[:500]} for p in outcome.problems
+        ])  # fmt: skip
+    await uow.session.execute(
+        update(ImportJob)
+        .where(ImportJob.id == job_id)  # type: ignore[arg-type]
+        .values(
+            processed_rows=ImportJob.processed_rows + processed,
+            applied_rows=ImportJob.applied_rows + outcome.applied,
+            rejected_rows=ImportJob.rejected_rows + outcome.rejected_rows,
+        )
+    )

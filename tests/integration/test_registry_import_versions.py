@@ -103,7 +103,8 @@ async def imported(runtime: ServiceRuntime, path: Path, dry_run: bool) -> tuple[
         await uow.commit()
     copy = path.with_name(f"{job_id}.csv")  # the job deletes its upload
     copy.write_bytes(path.read_bytes())
-    await run_import(runtime, job_id, copy, ADMIN, dry_run=dry_run, chunk_rows=5)
+    # The dry run reads in a thread, the real run in a reader process (as large files are): they agree.
+    await run_import(runtime, job_id, copy, ADMIN, dry_run=dry_run, chunk_rows=5, reader_process=not dry_run)
     async with runtime.uow() as uow:
         job = await uow.session.get(ImportJob, job_id)
         problems = list(await uow.session.exec(select(ImportProblem).where(ImportProblem.job_id == job_id)))

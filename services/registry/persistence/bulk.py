@@ -17,19 +17,21 @@ object and savepoint per enterprise.
 
 from __future__ import annotations
 
-import itertools
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any, cast
 
+from pydantic import PrivateAttr
 from sqlalchemy import JSON, Column, Integer, MetaData, Table, literal, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.schema import CreateTable
 
 from services.registry import access, validation
-from services.registry.api.schemas import EnterpriseCreate, EnterpriseFacts, FinancialReportIn
+from services.registry.api.schemas import EnterpriseCreate, EnterpriseFacts
 from services.registry.domain.importing import ENTERPRISE_FIELDS
 from services.registry.persistence.tables import Enterprise, EnterpriseKeyField, FinancialReport, Recognition, metadata
 from services.registry.snapshots import FACT_FIELDS, FINANCIAL_FIELDS
@@ -41,9 +43,10 @@ from shared.events.catalogue import (
     FinancialsReported,
     FinancialYear,
     IntegrationEvent,
-    RecognitionHeld,
 )
+from shared.events.envelope import Envelope
 from shared.identity import Principal
+from shared.logs import current_traceparent
 from shared.problems import Problem
 from shared.uow import UnitOfWork
 
@@ -59,7 +62,11 @@ _JSON_COLUMNS = [c.name for c in ENTERPRISE.columns if isinstance(c.type, JSON)]
 _DEFAULT_FACTS: dict[str, Any] = EnterpriseFacts().model_dump(mode="python")
 DEFAULT_JSON = {name: _DEFAULT_FACTS.get(name, {}) for name in _JSON_COLUMNS if name not in STAGED}
 _NEW_FACTS = {name: _DEFAULT_FACTS.get(name) for name in FACT_FIELDS}
-_stage_names = itertools.count()
+# Staging tables, temporary per connection: the batch is COPYed here, then applied in SQL.
+STAGE = Table("import_stage_enterprise", MetaData(), *(Column(name, ENTERPRISE.c[name].type) for name in STAGED),
+              Column("base_version", Integer), prefixes=["TEMPORARY"], postgresql_on_commit="DELETE ROWS")  # fmt: skip
+STAGE_REPORT = Table("import_stage_report", MetaData(), *(Column(c.name, c.type) for c in FINANCIAL.columns),
+                     prefixes=["TEMPORARY"], postgresql_on_commit="DELETE ROWS")  # fmt: skip
 
 
 @dataclass
@@ -68,9 +75,9 @@ class Unit:
 
     uscc: str
     rows: list[int]
-    enterprise: EnterpriseCreate
+    enterprise: dict[str, Any]  # validated (``EnterpriseCreate``): uscc and the template's enterprise fields
     sent: frozenset[str]  # the enterprise cells the file filled in (blank cells leave the register as is)
-    reports: dict[int, FinancialReportIn] = field(default_factory=dict)
+    reports: dict[int, dict[str, Any]] = field(default_factory=dict)  # year → validated ``FinancialReportIn``
     versions: dict[int, int | None] = field(default_factory=dict)  # row → its version cell
 
 
@@ -104,6 +111,7 @@ class Written:
     applied: list[Unit] = field(default_factory=list)
     refused: list[Refusal] = field(default_factory=list)
     events: int = 0
+    outbox_seconds: float = 0.0  # of the time above: building the events and their envelopes
     versions: dict[str, tuple[int, int]] = field(default_factory=dict)  # updated: uscc → (before, after)
 
 
@@ -168,13 +176,16 @@ async def apply(uow: UnitOfWork, plan: Plan, now: datetime) -> Written:
 
 
 async def _apply_isolated(uow: UnitOfWork, new: list[Unit], updates: list[tuple[Unit, Mapping[str, Any]]],
-                          now: datetime, written: Written) -> None:  # fmt: skip
+                          now: datetime, written: Written, direct: bool = True) -> None:  # fmt: skip
     if not new and not updates:
         return
     try:
         async with uow.savepoint():
-            outcome = await _write(uow, new, updates, now)
+            outcome = await _write(uow, new, updates, now, direct=direct and bool(new))
     except Exception as error:
+        if direct and new:  # someone registered one of them meanwhile: resolve the conflicts in SQL instead
+            await _apply_isolated(uow, new, updates, now, written, direct=False)
+            return
         if len(new) + len(updates) == 1:
             unit = new[0] if new else updates[0][0]
             message = str(error).splitlines()[0][:300]
@@ -183,27 +194,33 @@ async def _apply_isolated(uow: UnitOfWork, new: list[Unit], updates: list[tuple[
         # bisect: each half in its own savepoint
         for half_new, half_updates in ((new[: len(new) // 2], updates[: len(updates) // 2]),
                                        (new[len(new) // 2 :], updates[len(updates) // 2 :])):  # fmt: skip
-            await _apply_isolated(uow, half_new, half_updates, now, written)
+            await _apply_isolated(uow, half_new, half_updates, now, written, direct=False)
         return
     written.applied += outcome.applied
     written.refused += outcome.refused
     written.events += outcome.events
+    written.outbox_seconds += outcome.outbox_seconds
     written.versions |= outcome.versions
 
 
 async def _write(uow: UnitOfWork, new: list[Unit], updates: list[tuple[Unit, Mapping[str, Any]]],
-                 now: datetime) -> Written:  # fmt: skip
+                 now: datetime, direct: bool) -> Written:  # fmt: skip
+    """``direct``: the enterprises resolved as new are COPYed straight into their tables (a concurrent
+    registration then fails the whole statement, and the caller retries through the staging tables)."""
     connection = await uow.session.connection()
+    new_rows: list[dict[str, Any]] = []
+    new_reports: list[dict[str, Any]] = []
     stage_rows: list[dict[str, Any]] = []
     report_rows: list[dict[str, Any]] = []
     events: dict[str, IntegrationEvent] = {}
     unchanged: list[Unit] = []
     for unit in new:
-        stage_rows.append(_new_row(unit, now))
+        values = _new_row(unit, now)
         years = [_report_row(unit.uscc, year, report, now) for year, report in sorted(unit.reports.items())]
-        report_rows += years
+        new_rows.append(values)
+        new_reports += years
         events[unit.uscc] = EnterpriseRegistered(
-            uscc=unit.uscc, enterprise=_snapshot(stage_rows[-1], years, [], [], _new_facts(unit))
+            uscc=unit.uscc, enterprise=_snapshot(values, years, [], [], _new_facts(unit))
         )
     if updates:
         stored = await _load_aggregates(connection, [unit.uscc for unit, _ in updates])
@@ -217,24 +234,27 @@ async def _write(uow: UnitOfWork, new: list[Unit], updates: list[tuple[Unit, Map
             report_rows += years
             events[unit.uscc] = event
     written = Written(applied=unchanged)
+    landed: set[str] = set()
+    if direct:
+        await append_rows(connection, ENTERPRISE, [row | DEFAULT_JSON for row in new_rows], [*STAGED, *DEFAULT_JSON])
+        await append_rows(connection, FINANCIAL, new_reports, [c.name for c in FINANCIAL.columns])
+        landed |= {unit.uscc for unit in new}
+    else:
+        stage_rows = new_rows + stage_rows
+        report_rows = new_reports + report_rows
     if not stage_rows:
-        return written
+        return await _emit(uow, new, updates, events, landed, written, unchanged)
 
     dialect = connection.dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    serial = next(_stage_names)
-    stage = Table(f"import_stage_enterprise_{serial}", MetaData(),
-                  *(Column(name, ENTERPRISE.c[name].type) for name in STAGED),
-                  Column("base_version", Integer), prefixes=["TEMPORARY"])  # fmt: skip
-    reports = Table(f"import_stage_report_{serial}", MetaData(),
-                    *(Column(c.name, c.type) for c in FINANCIAL.columns), prefixes=["TEMPORARY"])  # fmt: skip
-    await connection.run_sync(stage.create)
-    await connection.run_sync(reports.create)
+    for table in (STAGE, STAGE_REPORT):  # kept per connection; emptied on commit (PostgreSQL) and here
+        await connection.execute(CreateTable(table, if_not_exists=True))
+        await connection.execute(table.delete())
+    stage, reports = STAGE, STAGE_REPORT
     await append_rows(connection, stage, stage_rows, [*STAGED, "base_version"])
     await append_rows(connection, reports, report_rows, [c.name for c in FINANCIAL.columns])
 
-    landed: set[str] = set()
-    if new:
+    if new and not direct:
         defaults = [literal(value, JSON) for value in DEFAULT_JSON.values()]
         registered = (
             insert(ENTERPRISE)
@@ -254,7 +274,7 @@ async def _write(uow: UnitOfWork, new: list[Unit], updates: list[tuple[Unit, Map
         landed |= set((await connection.execute(changed)).scalars())
 
     # Refused by a concurrent writer between resolve and write (registered meanwhile, or a newer version).
-    for unit in new:
+    for unit in new if not direct else []:
         if unit.uscc not in landed:
             written.refused.append(Refusal(unit, "统一社会信用代码", "该企业已登记", "Enterprise already registered"))
     for unit, row in updates:
@@ -272,41 +292,74 @@ async def _write(uow: UnitOfWork, new: list[Unit], updates: list[tuple[Unit, Map
             set_={name: upsert.excluded[name] for name in (*FINANCIAL_FIELDS, "reported_at")},
         )
         await connection.execute(upsert)
-    await connection.run_sync(reports.drop)
-    await connection.run_sync(stage.drop)
 
+    return await _emit(uow, new, updates, events, landed, written, unchanged)
+
+
+async def _emit(uow: UnitOfWork, new: list[Unit], updates: list[tuple[Unit, Mapping[str, Any]]],
+                events: dict[str, IntegrationEvent], landed: set[str], written: Written,
+                unchanged: list[Unit]) -> Written:  # fmt: skip
+    """One event per enterprise that really changed, into the unit of work's outbox."""
+    started = time.perf_counter()
+    traceparent = current_traceparent()
     for unit in new:
         if unit.uscc in landed:
-            uow.emit(events[unit.uscc])
+            uow.emit(serialised(events[unit.uscc], traceparent))
             written.applied.append(unit)
     for unit, row in updates:
         if unit.uscc in landed:
-            uow.emit(events[unit.uscc])
+            uow.emit(serialised(events[unit.uscc], traceparent))
             written.applied.append(unit)
             written.versions[unit.uscc] = (row["version"], row["version"] + 1)
     written.events = len(written.applied) - len(unchanged)
+    written.outbox_seconds += time.perf_counter() - started
     return written
 
 
+class SerialisedEnvelope(Envelope):
+    """An envelope whose JSON is written once, straight from the typed event by its own serializer
+    (the same bytes ``event.to_envelope().model_dump_json()`` carries, without building ``data`` as
+    Python first); the unit of work stores it in the outbox as is."""
+
+    _json: str = PrivateAttr(default="")
+
+    def model_dump_json(self, **kwargs: Any) -> str:  # type: ignore[override]
+        return self._json if not kwargs else super().model_dump_json(**kwargs)
+
+
+def serialised(event: IntegrationEvent, traceparent: str | None = None) -> SerialisedEnvelope:
+    subject = str(getattr(event, event.SUBJECT_FIELD))
+    envelope = SerialisedEnvelope(
+        source=f"/srdi/{event.SOURCE}", type=event.TYPE, subject=subject, traceparent=traceparent, data={}
+    )
+    head = envelope.model_dump_json(exclude={"data"})
+    envelope._json = f'{head[:-1]},"data":{event.model_dump_json()}}}'
+    return envelope
+
+
+def unit_values(enterprise: EnterpriseCreate) -> dict[str, Any]:
+    """What a unit carries of a validated enterprise (plain values: units cross process boundaries)."""
+    return {name: getattr(enterprise, name) for name in ("uscc", *UPDATABLE)}
+
+
 def _new_row(unit: Unit, now: datetime) -> dict[str, Any]:
-    enterprise = unit.enterprise
-    values = {name: getattr(enterprise, name) for name in ("uscc", *UPDATABLE)}
-    latest = unit.reports[max(unit.reports)] if unit.reports else None
+    values = dict(unit.enterprise)
+    latest = SimpleNamespace(**unit.reports[max(unit.reports)]) if unit.reports else None
     values |= {
-        "prefecture_code": validation.prefecture_of(enterprise.county_code),
-        "size_class": validation.size_class(enterprise.industry_code, latest) if latest else None,
+        "prefecture_code": validation.prefecture_of(values["county_code"]),
+        "size_class": validation.size_class(values["industry_code"], latest) if latest else None,
         "version": 1, "created_at": now, "updated_at": now, "base_version": None,
     }  # fmt: skip
     return values
 
 
 def _new_facts(unit: Unit) -> dict[str, Any]:
-    return _NEW_FACTS | {"legal_representative": unit.enterprise.legal_representative,
-                         "main_products": unit.enterprise.main_products}  # fmt: skip
+    return _NEW_FACTS | {"legal_representative": unit.enterprise["legal_representative"],
+                         "main_products": unit.enterprise["main_products"]}  # fmt: skip
 
 
-def _report_row(uscc: str, year: int, report: FinancialReportIn, now: datetime) -> dict[str, Any]:
-    return {"uscc": uscc, "year": year, **report.model_dump(), "reported_at": now}
+def _report_row(uscc: str, year: int, report: dict[str, Any], now: datetime) -> dict[str, Any]:
+    return {"uscc": uscc, "year": year, **report, "reported_at": now}
 
 
 @dataclass
@@ -339,7 +392,7 @@ def _change(
     merged = dict(row)
     changed = []
     for name in UPDATABLE:
-        if name in unit.sent and merged[name] != (value := getattr(unit.enterprise, name)):
+        if name in unit.sent and merged[name] != (value := unit.enterprise[name]):
             merged[name] = value
             changed.append(name)
     if "county_code" in changed:
@@ -368,7 +421,9 @@ def _change(
     snapshot = _snapshot(merged, all_years, stored.recognitions[unit.uscc], stored.tags[unit.uscc], facts)
     event: IntegrationEvent
     if not changed and len(years) == 1:
-        event = FinancialsReported(uscc=unit.uscc, year=years[0]["year"], report=_year(years[0]), enterprise=snapshot)
+        event = FinancialsReported(
+            uscc=unit.uscc, year=years[0]["year"], report=_year(years[0]), enterprise=snapshot
+        )
     else:
         fields = sorted(changed + (["financials"] if years else []))
         event = EnterpriseUpdated(uscc=unit.uscc, changed_fields=fields, enterprise=snapshot)
@@ -376,19 +431,18 @@ def _change(
 
 
 def _year(values: Mapping[str, Any]) -> FinancialYear:
-    return FinancialYear(year=values["year"], **{name: values[name] for name in FINANCIAL_FIELDS})
+    return FinancialYear.model_validate(values)  # extra keys (uscc, reported_at) are ignored
 
 
 def _snapshot(values: Mapping[str, Any], years: list[dict[str, Any]], recognitions: list[dict[str, Any]],
               tags: list[str], facts: dict[str, Any]) -> EnterpriseSnapshot:  # fmt: skip
-    """The same snapshot ``snapshots.snapshot`` makes from the stored aggregate, from the values just written."""
-    return EnterpriseSnapshot(
-        uscc=values["uscc"], name=values["name"], prefecture_code=values["prefecture_code"],
-        county_code=values["county_code"], industry_code=values["industry_code"], size_class=values["size_class"],
-        established_on=values["established_on"], niche_market=values["niche_market"],
-        niche_since=values["niche_since"], key_fields=tags, contact_email=values["contact_email"],
-        financials=[_year(y) for y in years],
-        recognitions=[RecognitionHeld(tier=r["tier"], level=r["level"], batch=r["batch"], valid_from=r["valid_from"],
-                                      valid_to=r["valid_to"]) for r in recognitions],
-        facts=facts, version=values["version"],
-    )  # fmt: skip
+    """The same snapshot ``snapshots.snapshot`` makes from the stored aggregate, from the values just
+    written (validated from plain values in one call: pydantic's core is faster than constructing)."""
+    return EnterpriseSnapshot.model_validate({
+        "uscc": values["uscc"], "name": values["name"], "prefecture_code": values["prefecture_code"],
+        "county_code": values["county_code"], "industry_code": values["industry_code"],
+        "size_class": values["size_class"], "established_on": values["established_on"],
+        "niche_market": values["niche_market"], "niche_since": values["niche_since"], "key_fields": tags,
+        "contact_email": values["contact_email"], "financials": years, "recognitions": recognitions,
+        "facts": facts, "version": values["version"],
+    })  # fmt: skip
