@@ -24,6 +24,8 @@ from services.registry.app import DEFINITION
 from services.registry.config import RegistrySettings
 from services.registry.importer import run_import
 from services.registry.persistence.tables import Enterprise, FinancialReport, ImportJob, ImportProblem
+from shared.events.catalogue import EnterpriseRegistered
+from shared.events.envelope import Envelope
 from shared.events.inprocess import InProcessBus
 from shared.identity import Principal, Role
 from shared.service import ServiceRuntime
@@ -95,7 +97,9 @@ async def state(runtime: ServiceRuntime) -> dict[str, Any]:
     return {"enterprises": enterprises, "reports": reports, "outbox": outbox}
 
 
-async def imported(runtime: ServiceRuntime, path: Path, dry_run: bool) -> tuple[ImportJob, list[ImportProblem]]:
+async def imported(
+    runtime: ServiceRuntime, path: Path, dry_run: bool, reader_process: bool = False
+) -> tuple[ImportJob, list[ImportProblem]]:
     job_id = str(uuid.uuid4())
     async with runtime.uow() as uow:
         uow.session.add(ImportJob(id=job_id, filename=path.name, dry_run=dry_run, status="queued", created_by="test",
@@ -103,8 +107,7 @@ async def imported(runtime: ServiceRuntime, path: Path, dry_run: bool) -> tuple[
         await uow.commit()
     copy = path.with_name(f"{job_id}.csv")  # the job deletes its upload
     copy.write_bytes(path.read_bytes())
-    # The dry run reads in a thread, the real run in a reader process (as large files are): they agree.
-    await run_import(runtime, job_id, copy, ADMIN, dry_run=dry_run, chunk_rows=5, reader_process=not dry_run)
+    await run_import(runtime, job_id, copy, ADMIN, dry_run=dry_run, chunk_rows=5, reader_process=reader_process)
     async with runtime.uow() as uow:
         job = await uow.session.get(ImportJob, job_id)
         problems = list(await uow.session.exec(select(ImportProblem).where(ImportProblem.job_id == job_id)))
@@ -123,7 +126,8 @@ async def test_stale_versions_are_refused_row_by_row_and_nothing_else_changes(
 
     dry, dry_problems = await imported(runtime, tmp_path / "refiled.csv", dry_run=True)
     assert await state(runtime) == before, "a dry run writes nothing"
-    job, problems = await imported(runtime, tmp_path / "refiled.csv", dry_run=False)
+    # the dry run reads in a thread, the real run in a reader process (as large files are): they agree
+    job, problems = await imported(runtime, tmp_path / "refiled.csv", dry_run=False, reader_process=True)
 
     assert [p.row for p in problems] == stale_rows
     assert {(p.column, p.value) for p in problems} == {("版本号", "1")}
@@ -169,3 +173,69 @@ async def test_stale_versions_are_refused_row_by_row_and_nothing_else_changes(
     again, _ = await imported(runtime, tmp_path / "refiled.csv", dry_run=False)
     assert len((await state(runtime))["outbox"]) == len(after["outbox"]), "an unchanged re-import emits nothing"
     assert again.rejected_rows == len(stale_rows) + 4, "the versions applied a moment ago are stale now"
+
+
+async def test_an_imported_enterprise_is_announced_exactly_as_a_registered_one(
+    runtime: ServiceRuntime, tmp_path: Path
+) -> None:
+    """The bulk path builds its events from the values it writes: the envelope must carry what
+    ``commands.register`` announces for the same enterprise (and parse as the relay parses it)."""
+    twin, imported_code = credit_code(920_040), credit_code(920_041)
+    facts = {"name": "云南对照材料有限公司", "county_code": "530102", "industry_code": "C3985",
+             "legal_representative": "张三", "established_on": "2014-05-20", "niche_market": "电子专用材料",
+             "niche_since": 2015, "main_products": ["高纯锗单晶", "锗片"], "contact_phone": "13812345678",
+             "contact_email": "ops@example.cn"}  # fmt: skip
+    figures = {"operating_revenue": "75000000", "main_business_revenue": "70000000", "rd_expense": "3600000.50",
+               "employees": 230, "rd_staff": 41, "audited": True}  # fmt: skip
+    async with runtime.uow() as uow:
+        await commands.register(uow, EnterpriseCreate(uscc=twin, **facts), {2023: FinancialReportIn(**figures)})
+        await uow.commit()
+    path = tmp_path / "one.csv"
+    cells = {"企业名称": facts["name"], "统一社会信用代码": imported_code, "所在区县代码": "530102",
+             "行业代码": "C3985", "法定代表人": "张三", "成立日期": "2014-05-20", "细分市场": "电子专用材料",
+             "进入细分市场年份": "2015", "主导产品": "高纯锗单晶；锗片", "联系电话": "13812345678",
+             "电子邮箱": "ops@example.cn", "财务年度": "2023",
+             "营业收入(元)": "75,000,000", "主营业务收入(元)": "70000000", "研发费用(元)": "3600000.50",
+             "从业人员": "230", "研发人员": "41.0", "是否审计": "是"}  # fmt: skip
+    with path.open("w", newline="", encoding="utf-8-sig") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(list(cells))
+        writer.writerow(list(cells.values()))
+    job, problems = await imported(runtime, path, dry_run=False)
+    assert problems == [] and job.applied_rows == 1
+
+    outbox = (await state(runtime))["outbox"]
+    by_subject = {row["subject"]: Envelope.model_validate_json(row["envelope"]) for row in outbox}
+    registered, bulk_registered = by_subject[twin], by_subject[imported_code]
+    assert (bulk_registered.type, bulk_registered.source) == (registered.type, registered.source)
+
+    def without_code(data: dict[str, Any]) -> dict[str, Any]:
+        return {**data, "uscc": None, "enterprise": {**data["enterprise"], "uscc": None}}
+
+    assert without_code(bulk_registered.data) == without_code(registered.data)
+    assert EnterpriseRegistered.model_validate(bulk_registered.data).enterprise.financials[0].rd_staff == 41
+
+
+async def test_an_enterprise_the_database_refuses_fails_alone(postgres_url: str, tmp_path: Path) -> None:
+    """A value PostgreSQL cannot store (beyond the money column's precision) sinks neither the batch
+    nor the file: the batch is bisected until that enterprise stands alone and is reported."""
+    url = make_url(postgres_url).set(database=f"srdi_t{secrets.token_hex(4)}").render_as_string(hide_password=False)
+    settings = RegistrySettings(database_url=url, registry_demo_count=0, log_json=False)
+    runtime = ServiceRuntime(DEFINITION, settings, InProcessBus(), run_relay=False, run_consumers=False)
+    await runtime.migrate()
+    try:
+        codes = [credit_code(920_050 + n) for n in range(6)]
+        path = tmp_path / "overflow.csv"
+        with path.open("w", newline="", encoding="utf-8-sig") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(HEADERS)
+            for n, uscc in enumerate(codes):
+                revenue = "1" + "0" * 30 if n == 3 else "61000000"
+                writer.writerow([f"云南溢出{n}有限公司", uscc, "530102", "C3985", 2024, revenue, 130, ""])
+        job, problems = await imported(runtime, path, dry_run=False)
+        assert {p.row for p in problems} == {5}, [(p.row, p.problem_en) for p in problems]
+        assert job.applied_rows == 5
+        subjects = [row["subject"] for row in (await state(runtime))["outbox"]]
+        assert sorted(subjects) == sorted(codes[:3] + codes[4:])
+    finally:
+        await runtime.engine.dispose()

@@ -10,7 +10,7 @@ Stated normalisation rules (also on the template's notes sheet):
    brackets in company names are official).
 3. Money is in yuan: digits with an optional sign, optional thousands separators in groups of three
    (1,234,567.89) and at most two decimals. "万元", "亿" or other units are rejected — the column says yuan.
-4. Whole numbers (employees, R&D staff, year) accept integral spreadsheet numbers (230.0 → 230).
+4. Whole numbers (employees, R&D staff, year) accept integral spreadsheet numbers and text (230.0, "230.0" → 230).
 5. Dates: real spreadsheet date cells, or text as 2024-05-20, 2024/5/20, 2024.5.20 or 2024年5月20日.
    Any other text, and bare numbers (a date cell that lost its format), are rejected.
 6. A credit code that Excel turned into a number (9.15301E+17) is rejected with that explanation.
@@ -225,9 +225,10 @@ def _int(raw: Any, header: str) -> int:
             return int(raw)
         raise CellError("应为整数，不能有小数", "must be a whole number, not a decimal")
     text = _nfkc(str(raw))
-    if not re.fullmatch(r"[+-]?\d+", text):
+    whole = re.fullmatch(r"([+-]?\d+)(?:\.0+)?", text)  # "230.0" as a spreadsheet may write it: 230
+    if not whole:
         raise CellError("应为整数", "must be a whole number")
-    return int(text)
+    return int(whole.group(1))
 
 
 def _money(raw: Any, header: str) -> Decimal:
