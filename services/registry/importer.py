@@ -10,17 +10,14 @@ so chunks are read in a worker thread to keep the event loop serving requests.
 from __future__ import annotations
 
 import asyncio
-import functools
+import csv
 import logging
-import multiprocessing
-import queue as queue_module
 import re
 import time
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
@@ -54,8 +51,6 @@ CheckedRow = tuple[ParsedRow, EnterpriseCreate, FinancialReportIn | None]
 PIPELINE_DEPTH = 2
 _ROW_TAG = re.compile(rb"<(?:\w+:)?row[ >]")
 EXTEND_ROWS = 50  # a batch grows by at most this many rows to keep an enterprise's rows together
-# Files from this size on are read in a process of their own (spawning one takes a second or two).
-READER_PROCESS_BYTES = {".csv": 4 * 1024 * 1024, ".xlsx": 1024 * 1024}
 
 
 @dataclass
@@ -112,11 +107,12 @@ def headers_of(path: Path) -> list[str]:
 
 
 def count_rows(path: Path) -> int:
-    """The progress denominator. CSV: counted exactly. XLSX: the sheet's stated dimension, or its row
-    elements counted in the raw XML (parsing the workbook twice would double an import's time); the
-    job's ``total_rows`` is set to the exact figure when it is done."""
+    """The progress denominator. CSV: its non-blank records counted (no cell parsed). XLSX: the sheet's
+    stated dimension, or its row elements counted in the raw XML (parsing the workbook twice would
+    double an import's time). The job's ``total_rows`` is set to the exact figure when it is done."""
     if path.suffix.lower() == ".csv":
-        return sum(1 for _ in open_rows(path))
+        with path.open(encoding="utf-8-sig", newline="", errors="replace") as handle:
+            return max(0, sum(1 for values in csv.reader(handle) if any(v.strip() for v in values)) - 1)
     workbook = load_workbook(str(path), read_only=True)
     try:
         stated = workbook.worksheets[0].max_row
@@ -141,13 +137,8 @@ def _row_elements(path: Path) -> int:
 
 
 async def run_import(runtime: ServiceRuntime, job_id: str, path: Path, principal: Principal, dry_run: bool,
-                     chunk_rows: int = 500, timings: Timings | None = None,
-                     reader_process: bool | None = None) -> None:  # fmt: skip
-    """``reader_process``: read the file in a process of its own (default: for files of
-    ``READER_PROCESS_BYTES`` and more), so that parsing runs on another core beside the writes
-    instead of sharing one interpreter lock with them."""
+                     chunk_rows: int = 500, timings: Timings | None = None) -> None:  # fmt: skip
     timings = timings or Timings()
-    started: BaseProcess | None = None
     try:
         await _set(runtime, job_id, status="running", total_rows=await asyncio.to_thread(count_rows, path))
         header_problems = check_headers(await asyncio.to_thread(headers_of, path))
@@ -155,20 +146,10 @@ async def run_import(runtime: ServiceRuntime, job_id: str, path: Path, principal
             await _record(runtime, job_id, ChunkOutcome(problems=header_problems))
             await _set(runtime, job_id, status="failed", error="bad headers / 表头不符合模板", finished_at=_now())
             return
-        if reader_process is None:
-            reader_process = path.stat().st_size >= READER_PROCESS_BYTES.get(path.suffix.lower(), 0)
-        if reader_process:
-            context = multiprocessing.get_context("spawn")
-            channel: Any = context.Queue(maxsize=PIPELINE_DEPTH)
-            worker = context.Process(target=read_in_process, args=(str(path), principal, chunk_rows, channel),
-                                     name=f"import-{job_id[:8]}", daemon=True)  # fmt: skip
-            worker.start()
-            started = worker
-            next_batch: Callable[[], Batch | None] = functools.partial(_from_worker, worker, channel)
-        else:
-            next_batch = BatchReader(open_rows(path), principal, chunk_rows).next_batch
-        # The reader parses and validates the next batch (in a thread, or a process) while this task
-        # writes the last one: the database works while Python parses.
+        next_batch = BatchReader(open_rows(path), principal, chunk_rows).next_batch
+        # The reader parses and validates the next batch in a thread while this task writes the last one:
+        # the database works while Python parses. (Reader processes were measured: on two shared cores,
+        # pickling the batches across costs more than the second interpreter gains.)
         queue: asyncio.Queue[Batch | None] = asyncio.Queue(maxsize=PIPELINE_DEPTH)
         # Versions this job moved (uscc → (version before the job, after)): a later row of the same
         # enterprise, further down the file, still names the version the file was based on.
@@ -199,56 +180,26 @@ async def run_import(runtime: ServiceRuntime, job_id: str, path: Path, principal
         log.exception("import %s failed", job_id)
         await _set(runtime, job_id, status="failed", error=str(error)[:500], finished_at=_now())
     finally:
-        if started is not None:
-            started.join(timeout=5)
-            if started.is_alive():  # the job failed while the reader waited to hand over a batch
-                started.terminate()
-                started.join(timeout=5)
         path.unlink(missing_ok=True)
-
-
-@dataclass(frozen=True)
-class ReaderFailed:
-    message: str
-
-
-def read_in_process(path: str, principal: Principal, chunk_rows: int, channel: Any) -> None:
-    """The reader process: batches (plain data) to the importer, then None; an error as ReaderFailed."""
-    try:
-        reader = BatchReader(open_rows(Path(path)), principal, chunk_rows)
-        while (batch := reader.next_batch()) is not None:
-            channel.put(batch)
-        channel.put(None)
-    except BaseException as error:
-        channel.put(ReaderFailed(f"{type(error).__name__}: {error}"))
-
-
-def _from_worker(worker: BaseProcess, channel: Any) -> Batch | None:
-    while True:
-        try:
-            item = channel.get(timeout=1)
-        except queue_module.Empty:
-            if worker.is_alive():
-                continue
-            try:
-                item = channel.get(timeout=1)
-            except queue_module.Empty:
-                raise RuntimeError(f"the reader process ended unexpectedly (exit code {worker.exitcode})") from None
-        if isinstance(item, ReaderFailed):
-            raise RuntimeError(item.message)
-        return item  # type: ignore[no-any-return]
 
 
 def _code_cell(item: tuple[int, dict[str, Any]]) -> str:
     return str(item[1].get("统一社会信用代码") or "").strip()
 
 
-class BatchReader:
-    """Reads, parses and validates the file a batch at a time (synchronous: runs in a worker thread)."""
+@dataclass
+class ParsedBatch:
+    """A chunk of the file, its cells parsed: (row, raw cells, parsed row or None, cell problems)."""
 
-    def __init__(self, rows: Iterator[tuple[int, dict[str, Any]]], principal: Principal, chunk_rows: int) -> None:
-        self.rows, self.principal, self.chunk_rows = rows, principal, chunk_rows
-        self.seen: dict[tuple[str, int | None], int] = {}
+    rows: list[tuple[int, dict[str, Any], ParsedRow | None, list[RowProblem]]]
+    parse_seconds: float = 0.0
+
+
+class BatchParser:
+    """Stage 1: reads and parses the file a chunk at a time (synchronous: runs in a thread or a process)."""
+
+    def __init__(self, rows: Iterator[tuple[int, dict[str, Any]]], chunk_rows: int) -> None:
+        self.rows, self.chunk_rows = rows, chunk_rows
         self._pending: tuple[int, dict[str, Any]] | None = None
 
     def _take(self) -> list[tuple[int, dict[str, Any]]]:
@@ -264,26 +215,32 @@ class BatchReader:
             chunk.append(item)
         return chunk
 
-    def next_batch(self) -> Batch | None:
+    def next_batch(self) -> ParsedBatch | None:
         started = time.perf_counter()
         chunk = self._take()
         if not chunk:
             return None
-        batch = Batch(rows=len(chunk))
+        rows = [(number, raw, *parse_row(number, raw)) for number, raw in chunk]
+        return ParsedBatch(rows, time.perf_counter() - started)
+
+
+class BatchValidator:
+    """Stage 2: the API's schemas, duplicates within the file, scope; groups rows into commit units."""
+
+    def __init__(self, principal: Principal) -> None:
+        self.principal = principal
+        self.seen: dict[tuple[str, int | None], int] = {}
+
+    def validate(self, parsed_batch: ParsedBatch) -> Batch:
+        started = time.perf_counter()
+        batch = Batch(rows=len(parsed_batch.rows), parse_seconds=parsed_batch.parse_seconds)
         cache: dict[Any, tuple[EnterpriseCreate | None, list[Any]]] = {}
         refused: dict[str, tuple[str, str]] = {}  # out of the principal's scope
-        parsing = validating = 0.0
-        clock = time.perf_counter
-        for number, raw in chunk:
-            t0 = clock()
-            parsed, cell_problems = parse_row(number, raw)
-            t1 = clock()
-            parsing += t1 - t0
+        for number, raw, parsed, cell_problems in parsed_batch.rows:
             if parsed is None:
                 batch.problems += cell_problems
                 continue
             row = validate_row(number, raw, parsed, self.seen, batch.problems, cache)
-            validating += clock() - t1
             if row is None:
                 continue
             _, enterprise, report = row
@@ -299,14 +256,23 @@ class BatchReader:
             unit.versions[number] = parsed.version
             if report is not None and parsed.year is not None:
                 unit.reports[parsed.year] = report.model_dump()
-        read_at = clock()
         for uscc, problem in refused.items():
             unit = batch.units.pop(uscc)
             county = unit.enterprise["county_code"]
             batch.problems += [RowProblem(r, "所在区县代码", county, *problem) for r in unit.rows]
-        batch.parse_seconds = read_at - started - validating
-        batch.validate_seconds = validating + clock() - read_at
+        batch.validate_seconds = time.perf_counter() - started
         return batch
+
+
+class BatchReader:
+    """Both stages in one thread (small files)."""
+
+    def __init__(self, rows: Iterator[tuple[int, dict[str, Any]]], principal: Principal, chunk_rows: int) -> None:
+        self.parser, self.validator = BatchParser(rows, chunk_rows), BatchValidator(principal)
+
+    def next_batch(self) -> Batch | None:
+        parsed = self.parser.next_batch()
+        return None if parsed is None else self.validator.validate(parsed)
 
 
 async def apply_batch(runtime: ServiceRuntime, job_id: str, batch: Batch, principal: Principal, dry_run: bool,

@@ -97,9 +97,7 @@ async def state(runtime: ServiceRuntime) -> dict[str, Any]:
     return {"enterprises": enterprises, "reports": reports, "outbox": outbox}
 
 
-async def imported(
-    runtime: ServiceRuntime, path: Path, dry_run: bool, reader_process: bool = False
-) -> tuple[ImportJob, list[ImportProblem]]:
+async def imported(runtime: ServiceRuntime, path: Path, dry_run: bool) -> tuple[ImportJob, list[ImportProblem]]:
     job_id = str(uuid.uuid4())
     async with runtime.uow() as uow:
         uow.session.add(ImportJob(id=job_id, filename=path.name, dry_run=dry_run, status="queued", created_by="test",
@@ -107,7 +105,7 @@ async def imported(
         await uow.commit()
     copy = path.with_name(f"{job_id}.csv")  # the job deletes its upload
     copy.write_bytes(path.read_bytes())
-    await run_import(runtime, job_id, copy, ADMIN, dry_run=dry_run, chunk_rows=5, reader_process=reader_process)
+    await run_import(runtime, job_id, copy, ADMIN, dry_run=dry_run, chunk_rows=5)
     async with runtime.uow() as uow:
         job = await uow.session.get(ImportJob, job_id)
         problems = list(await uow.session.exec(select(ImportProblem).where(ImportProblem.job_id == job_id)))
@@ -126,8 +124,7 @@ async def test_stale_versions_are_refused_row_by_row_and_nothing_else_changes(
 
     dry, dry_problems = await imported(runtime, tmp_path / "refiled.csv", dry_run=True)
     assert await state(runtime) == before, "a dry run writes nothing"
-    # the dry run reads in a thread, the real run in a reader process (as large files are): they agree
-    job, problems = await imported(runtime, tmp_path / "refiled.csv", dry_run=False, reader_process=True)
+    job, problems = await imported(runtime, tmp_path / "refiled.csv", dry_run=False)
 
     assert [p.row for p in problems] == stale_rows
     assert {(p.column, p.value) for p in problems} == {("版本号", "1")}
