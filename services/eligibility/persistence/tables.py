@@ -12,6 +12,7 @@ from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
 from shared.events.tables import messaging_tables
+from shared.officers import officer_assignment_table
 
 
 class EligibilityTable(SQLModel, registry=registry()):
@@ -20,6 +21,8 @@ class EligibilityTable(SQLModel, registry=registry()):
 
 metadata = EligibilityTable.metadata
 messaging = messaging_tables(metadata)
+# Which officer serves which enterprise, projected from notifications' officer.assigned events.
+officer_assignment = officer_assignment_table(metadata)
 
 
 class FactsProjection(EligibilityTable, table=True):
@@ -77,6 +80,9 @@ class ReassessmentJob(EligibilityTable, table=True):
     created_by: str = Field(max_length=200)
     created_at: datetime
     finished_at: datetime | None = None
+    # The process running it and its last sign of life (shared.jobs: claimed through the database).
+    claimed_by: str | None = Field(default=None, max_length=80)
+    heartbeat_at: datetime | None = None
 
 
 class SeedBank(EligibilityTable, table=True):

@@ -344,7 +344,8 @@ def test_exact_comparison_survives_values_that_would_overflow_int64() -> None:
 
 
 def _reference_facts(year: int) -> dict[str, Facts]:
-    from services.eligibility.schemas import EvaluateRequest, profile_to_facts
+    from services.eligibility.contract.request import EvaluateRequest
+    from services.eligibility.contract.to_facts import profile_to_facts
     from tests.unit.eligibility.test_readings_2026 import champion_profile, giant_profile, srdi_profile
 
     def to_facts(profile: dict[str, object]) -> Facts:
@@ -451,8 +452,10 @@ NEW_METRICS: list[tuple[str, dict[str, Any]]] = [
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mid_year=st.booleans(), data=st.data())
 def test_the_new_metrics_agree_row_by_row(mid_year: bool, data: st.DataObject) -> None:
-    from services.eligibility.domain.metrics import Context, measure, parse_args
-    from services.eligibility.domain.vector_metrics import VECTOR_METRICS, ChoiceCol, FlagCol, VectorContext
+    from services.eligibility.domain.facts.measured import Context
+    from services.eligibility.domain.facts.metrics import VECTOR_METRICS, measure, parse_args
+    from services.eligibility.domain.facts.readers import VectorContext
+    from services.eligibility.domain.facts.values import ChoiceCol, FlagCol
 
     year, on = 2026, date(2026, 6, 30) if mid_year else None
     population = data.draw(st.lists(st.one_of(near_2026(year), facts(year)), min_size=1, max_size=8))

@@ -3,10 +3,10 @@ left unknown — so the register's answer is "cannot decide, needs X", never a s
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from services.eligibility.assessments import facts_from_snapshot
-from services.eligibility.projection import profile_from_snapshot
+from services.eligibility.usecases.projection import facts_from_snapshot
 from shared.events.catalogue import EnterpriseSnapshot
 
 YEAR = 2026
@@ -54,11 +54,10 @@ def test_the_new_facts_pass_through_when_the_registry_carries_them() -> None:
         champion={"revenue_leading": True, "profit_leading": False},
         compliance=[{"kind": "data_falsification", "since": "2025-05-01"}],
     )
-    profile = profile_from_snapshot(carried, YEAR)
-    assert profile["awards"] == [
-        {"level": "national", "year": 2024, "rank": 1, "kind": "natural_science", "certificate_date": "2024-03-01"}
-    ]
     facts = facts_from_snapshot(carried, YEAR)
+    assert [(a.level, a.year, a.rank, a.kind, a.certificate_date) for a in facts.awards] == [
+        ("national", 2024, 1, "natural_science", date(2024, 3, 1))
+    ]
     assert (facts.renown_attested, facts.group_little_giant_similar) == (True, False)
     assert facts.ip is not None and facts.ip.class1_main_product_own_top3 == 4
     assert facts.field is not None and (facts.field.industry_category, facts.field.key_chain_link) == ("future", True)

@@ -14,9 +14,11 @@ from typing import Any
 
 import pytest
 
-from services.eligibility.domain.engine import assess_tier
+from services.eligibility.contract.request import EvaluateRequest
+from services.eligibility.contract.to_facts import profile_to_facts
+from services.eligibility.domain.engine.assess import assess_tier
 from services.eligibility.domain.rulebook import default_rule_book
-from services.eligibility.schemas import EvaluateRequest, evaluate, profile_to_facts
+from services.eligibility.usecases.evaluate import evaluate
 
 Y = 2026
 CLEAN = {

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from services.eligibility.domain.engine import assess_tier
+from services.eligibility.domain.engine.assess import assess_tier
 from services.eligibility.domain.facts import Champion, Facts
 from services.eligibility.domain.rulebook import default_rule_book
 from services.eligibility.domain.vocabulary import Decision, Tier
