@@ -41,6 +41,7 @@ def policy_from(settings: GatewaySettings) -> UpstreamPolicy:
 def create_app(runtime: ServiceRuntime, upstreams: Upstreams, *, manage_lifecycle: bool) -> FastAPI:
     settings = runtime.settings
     assert isinstance(settings, GatewaySettings), "the gateway runtime carries GatewaySettings"
+    settings.check_distributed()
     app = create_service_app(runtime, manage_lifecycle=manage_lifecycle)
     upstreams.configure(policy_from(settings))
     app.state.upstreams = upstreams

@@ -41,21 +41,26 @@ class GatewaySettings(_SharedGatewaySettings):
     gateway_rate_limit_login_failures: str = "5/15minutes"
 
     @model_validator(mode="after")
-    def _gateway_secrets(self) -> GatewaySettings:
-        if self.mode is Mode.DISTRIBUTED:
-            if len(self.gateway_jwt_secret) < 32:
-                raise ValueError(
-                    "SRDI_GATEWAY_JWT_SECRET must be set (≥ 32 characters) in distributed mode "
-                    "(分布式模式必须配置令牌签名密钥)"
-                )
-            if not self.gateway_redis_url:
-                raise ValueError(
-                    "SRDI_GATEWAY_REDIS_URL must be set in distributed mode: rate limits are shared by replicas "
-                    "(分布式模式必须配置 Redis 以共享限流状态)"
-                )
-        elif not self.gateway_jwt_secret:
+    def _embedded_jwt_secret(self) -> GatewaySettings:
+        if self.mode is Mode.EMBEDDED and not self.gateway_jwt_secret:
             self.gateway_jwt_secret = secrets.token_urlsafe(32)
         return self
+
+    def check_distributed(self) -> None:
+        """Called when the gateway itself starts (other services read these settings too, for logging,
+        and must not need the gateway's secrets)."""
+        if self.mode is not Mode.DISTRIBUTED:
+            return
+        if len(self.gateway_jwt_secret) < 32:
+            raise ValueError(
+                "SRDI_GATEWAY_JWT_SECRET must be set (≥ 32 characters) in distributed mode "
+                "(分布式模式必须配置令牌签名密钥)"
+            )
+        if not self.gateway_redis_url:
+            raise ValueError(
+                "SRDI_GATEWAY_REDIS_URL must be set in distributed mode: rate limits are shared by replicas "
+                "(分布式模式必须配置 Redis 以共享限流状态)"
+            )
 
 
 __all__ = ["GatewaySettings"]

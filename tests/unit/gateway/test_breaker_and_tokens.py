@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import Any
 
 import jwt
 import pytest
@@ -96,3 +97,18 @@ def test_passwords_are_argon2id_and_verify_only_the_right_one() -> None:
     assert verify_password("correct horse battery", stored)
     assert not verify_password("correct horse batterz", stored)
     assert not verify_password("anything", None)
+
+
+def test_the_distributed_gateway_refuses_to_start_without_its_secrets() -> None:
+    from services.gateway.config import GatewaySettings
+    from shared.config import Mode
+
+    base: dict[str, Any] = {"mode": Mode.DISTRIBUTED, "internal_signing_key": "k" * 40}
+    with pytest.raises(ValueError, match="JWT_SECRET"):
+        GatewaySettings(**base).check_distributed()
+    with pytest.raises(ValueError, match="REDIS_URL"):
+        GatewaySettings(**base, gateway_jwt_secret="s" * 40).check_distributed()
+    GatewaySettings(**base, gateway_jwt_secret="s" * 40, gateway_redis_url="redis://127.0.0.1:1/0").check_distributed()
+    embedded = GatewaySettings()
+    assert len(embedded.gateway_jwt_secret) >= 32
+    assert embedded.gateway_jwt_secret != GatewaySettings().gateway_jwt_secret  # random per process
