@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
-from services.gateway.api.routes import auth, docs, keys, proxy, users
+from services.gateway.api.routes import auth, dashboard, docs, keys, proxy, users
+from services.gateway.assets import STATIC_DIR, SWAGGER_UI_DIR
 from services.gateway.config import GatewaySettings
 from services.gateway.edge import GatewayEdge
 from services.gateway.handlers import EVENT_HANDLERS
@@ -47,6 +49,9 @@ def create_app(runtime: ServiceRuntime, upstreams: Upstreams, *, manage_lifecycl
     app.state.upstreams = upstreams
     app.state.rate_limits = RateLimits(settings)
     app.include_router(docs.router)
+    app.include_router(dashboard.router)
+    app.mount("/docs/static", StaticFiles(directory=SWAGGER_UI_DIR, check_dir=False), name="swagger-ui")
+    app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
     app.include_router(proxy.router)  # last: it catches every /api/v1/<service>/… path
     app.add_middleware(
         GatewayEdge, max_body_bytes=settings.gateway_max_body_bytes, max_upload_bytes=settings.gateway_max_upload_bytes
