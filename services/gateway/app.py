@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from services.gateway.api.routes import auth, dashboard, docs, keys, proxy, users
+from services.gateway.api.routes import auth, dashboard, docs, integration, keys, proxy, users
 from services.gateway.assets import STATIC_DIR, SWAGGER_UI_DIR
 from services.gateway.config import GatewaySettings
 from services.gateway.edge import GatewayEdge
@@ -22,7 +22,8 @@ DEFINITION = ServiceDefinition(
     metadata=metadata,
     tables=messaging,
     migrations_dir=Path(__file__).parent / "migrations",
-    routers=[keys.router, auth.router, users.router],
+    routers=[keys.router, auth.router, users.router, integration.router],
+    consumes=("eligibility",),
     event_handlers=EVENT_HANDLERS,
     settings_cls=GatewaySettings,
     description="One-stop entry: authentication, authorisation, merged OpenAPI / 统一入口",
