@@ -104,7 +104,7 @@ async def test_every_route_every_role_own_and_other_tenant(platform: RunningPlat
             url = fill(template, world, variant)
             for who, client in world.clients.items():
                 role = None if who == "anonymous" else Role(who)
-                body = {} if method in ("POST", "PUT", "PATCH") else None
+                body: dict[str, Any] | None = {} if method in ("POST", "PUT", "PATCH") else None
                 response = await client.request(method, url, json=body, headers={"If-Match": '"0"'})
                 cases += 1
                 status = response.status_code

@@ -181,3 +181,15 @@ async def test_identity_headers_from_outside_are_not_trusted(platform: RunningPl
     forged = httpx.Headers({"X-SRDI-Identity": "forged.token"})
     response = await enterprise.get("/api/v1/eligibility/pyramid", headers=forged)
     assert response.status_code == 403
+
+
+async def test_embedded_demo_identities_include_operator_log_ins(platform: RunningPlatform, tmp_path: Path) -> None:
+    from services.gateway.demo_keys import ensure_demo_keys
+
+    identities = await ensure_demo_keys(platform.platform.runtimes["gateway"], None, path=tmp_path / "demo.json")
+    kunming = next(i for i in identities if i["tenant"] == "5301")
+    credentials = {"username": kunming["username"], "password": kunming["password"]}
+    login = await platform.gateway.post("/api/v1/gateway/login", json=credentials)
+    assert login.status_code == 200 and login.json()["role"] == "prefecture_operator"
+    assert not any("username" in i for i in identities if i["role"] in ("bank", "platform", "officer"))
+    assert (tmp_path / "demo.json").stat().st_mode & 0o077 == 0
