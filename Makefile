@@ -33,7 +33,9 @@ $(VENDOR)/echarts-$(ECHARTS_VERSION).min.js:
 	deploy/local/npm-asset.sh echarts $(ECHARTS_VERSION) dist/echarts.min.js $@
 
 $(VENDOR)/redoc-$(REDOC_VERSION).standalone.js:
-	deploy/local/npm-asset.sh redoc $(REDOC_VERSION) bundles/redoc.standalone.js $@
+	deploy/local/npm-asset.sh redoc $(REDOC_VERSION) bundles/redoc.standalone.js $@.part
+	# its sidebar logo is an <img> on cdn.redoc.ly: point it at nothing (the logo hides itself on error)
+	sed 's#https://cdn.redoc.ly/redoc/logo-mini.svg#data:,#g' $@.part > $@ && rm $@.part
 
 $(SWAGGER_UI)/%:
 	deploy/local/npm-asset.sh swagger-ui-dist $(SWAGGER_UI_VERSION) $* $@
