@@ -166,6 +166,8 @@ async def log_in_in_the_page(page: Page, live: LivePlatform, username: str) -> N
         document.getElementById('login').requestSubmit();
     }})()""")
     await page.wait_for("document.body.dataset.ready === 'true'", what="the dashboard to render")
+    visible = "(id) => getComputedStyle(document.getElementById(id)).display !== 'none'"
+    assert await page.evaluate(f"({visible})('board') && !({visible})('login-panel')"), "the board replaces the form"
 
 
 async def series(page: Page, chart: str) -> dict[str, list[Any]]:
