@@ -34,7 +34,6 @@ class ApiKey(GatewayTable, table=True):
     expires_at: datetime | None = None
     # Rotation: the old key keeps working until its expires_at (the overlap window), then stops.
     replaced_by: str | None = Field(default=None, max_length=16)
-    last_used_at: datetime | None = None
 
 
 class GatewayUser(GatewayTable, table=True):

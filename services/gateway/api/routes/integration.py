@@ -25,7 +25,7 @@ from shared.problems import Problem, forbidden
 router = APIRouter(prefix="/api/v1/integration", tags=["integration"])
 INTEGRATION_ROLES = frozenset({Role.PLATFORM, Role.ADMIN, Role.PROVINCIAL_OPERATOR})
 BATCH_LIMIT = 1000
-BATCH_CONCURRENCY = 16
+BATCH_CONCURRENCY = 32
 
 
 def require_integration(request: Request, caller: Principal) -> None:
@@ -50,15 +50,15 @@ def tiers_of(assessment: dict[str, Any]) -> dict[str, Any]:
 async def profile_of(request: Request, caller: Principal, uscc: str) -> dict[str, Any] | None:
     """None when the register does not know the enterprise (or the caller may not see it)."""
     uscc = uscc.strip().upper()
-    fetched = await fetch_all(request, caller, {
-        "registry": ("registry", f"/api/v1/registry/enterprises/{uscc}"),
+    # The register first: an enterprise it does not know (or hides from the caller) costs one call.
+    register = (await fetch_all(request, caller, {"registry": ("registry", f"/api/v1/registry/enterprises/{uscc}")}))
+    if register["registry"].status == 404:
+        return None
+    fetched = register | await fetch_all(request, caller, {
         "eligibility": ("eligibility", f"/api/v1/eligibility/enterprises/{uscc}/assessment"),
         "finance": ("finance", f"/api/v1/finance/enterprises/{uscc}/summary"),
         "officer": ("notifications", f"/api/v1/notifications/enterprises/{uscc}/officer"),
     })  # fmt: skip
-    register = fetched["registry"]
-    if register.status == 404:
-        return None
     profile: dict[str, Any] = {"uscc": uscc, "unavailable": {}}
     for name, result in fetched.items():
         if not result.ok:
