@@ -142,6 +142,10 @@ async def test_bodies_over_the_limit_get_413_and_reach_no_service(platform: Runn
     assert service.calls == []
     small = await admin.post("/api/v1/finance/needs", json={"a": 1})
     assert small.status_code == 200
+    at_limit = await admin.post("/api/v1/finance/needs", content=b"z" * 2048)
+    over = await admin.post("/api/v1/finance/needs", content=b"z" * 2049)
+    assert (at_limit.status_code, over.status_code) == (200, 413)
+    assert service.calls == ["POST", "POST"]
 
 
 async def test_the_request_id_travels_to_the_service_and_back_and_lands_in_the_audit_log(
