@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from services.gateway import assets
 from shared.config import REPO_ROOT
 from tests.support.platform import RunningPlatform, running_platform
 
@@ -53,9 +52,3 @@ async def test_docs_pages_reference_only_assets_the_gateway_serves(platform: Run
             answer = await platform.gateway.get(reference)
             assert answer.status_code == 200, (page, reference)
 
-
-def test_the_makefile_fetches_the_versions_the_app_serves() -> None:
-    makefile = (REPO_ROOT / "Makefile").read_text()
-    assert f"ECHARTS_VERSION := {assets.ECHARTS_VERSION}" in makefile
-    assert f"REDOC_VERSION := {assets.REDOC_VERSION}" in makefile
-    assert f"SWAGGER_UI_VERSION := {assets.SWAGGER_UI_VERSION}" in makefile
