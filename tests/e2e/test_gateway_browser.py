@@ -20,6 +20,7 @@ import pytest
 from tests.e2e.conftest import free_port
 from tests.support.browser import Page, browser_page
 from tests.support.builders import HONGHE_GEJIU, KUNMING_WUHUA, enterprise, financials
+from tests.support.finance import bank_body, need_body, product_body
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 SRDI = str(Path(sys.executable).with_name("srdi"))
@@ -146,6 +147,23 @@ def populate(live: LivePlatform) -> None:
             return sum(t["recognised"] for t in tiers)
 
         poll(recognised, lambda n: n == 1, what="the recognition in the pyramid")
+        # financing: a Kunming bank with a product, an SRDI enterprise that posts a need
+        assert admin.post("/api/v1/finance/banks", json=bank_body("bank-km", ["5301"])).status_code == 201
+        bank_key = admin.post("/api/v1/gateway/api-keys", json={"role": "bank", "tenant": "bank-km", "name": "km"})
+        with live.client(bank_key.json()["key"]) as bank_client:
+            assert bank_client.post("/api/v1/finance/banks/bank-km/products", json=product_body()).status_code == 201
+        srdi = enterprise(880_009, county=KUNMING_WUHUA)
+        assert admin.post("/api/v1/registry/enterprises", json=srdi).status_code == 201
+        granted = admin.post(f"/api/v1/registry/enterprises/{srdi['uscc']}/recognitions",
+                             json={"tier": "srdi_sme", "level": "provincial", "valid_from": "2025-06-01"})  # fmt: skip
+        assert granted.status_code == 201
+        poll(lambda: admin.get(f"/api/v1/finance/pairings/{srdi['uscc']}"),
+             lambda r: r.status_code == 200 and r.json()["bank_id"] is not None, what="the pairing")  # fmt: skip
+        key_request = {"role": "enterprise", "tenant": srdi["uscc"], "name": "e"}
+        own_key = admin.post("/api/v1/gateway/api-keys", json=key_request)
+        with live.client(own_key.json()["key"]) as own:
+            posted = own.post("/api/v1/finance/needs", json=need_body())
+            assert posted.status_code == 201, posted.text
     with live.client(login(live, "prov-op")) as province:
         bank = province.post("/api/v1/eligibility/seed-banks", json={"year": 2026, "tier": "innovative_sme"})
         assert bank.status_code == 201, bank.text
@@ -225,6 +243,7 @@ async def test_the_dashboard_shows_the_platforms_own_numbers_scoped_to_the_opera
         assert "2×" in seed_axis[0] and "2026-01-31" in seed_axis[0]
 
         if finance.status_code == 200:
+            assert finance.json()["funnel"]["posted"] >= 1
             funnel = await series(page, "chart-funnel")
             stages = ("posted", "matched", "accepted", "approved", "disbursed")
             assert funnel[next(iter(funnel))] == [finance.json()["funnel"][s] for s in stages]
