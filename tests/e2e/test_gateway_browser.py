@@ -214,7 +214,7 @@ async def drawn_eventually(page: Page, chart: str, platform_numbers: Any, timeou
         if time.monotonic() > deadline:
             raise AssertionError(f"{chart} shows {drawn}, the platform says {expected}")
         await page.evaluate("document.body.dataset.ready = ''; location.reload()")
-        await page.wait_for("document.body.dataset.ready === 'true'", what="the dashboard after a reload")
+        await page.wait_for("!!document.body && document.body.dataset.ready === 'true'", what="the reloaded dashboard")
 
 
 async def no_data(page: Page, element: str) -> str:

@@ -83,12 +83,17 @@ class Page:
 
     async def wait_for(self, expression: str, timeout: float = 30.0, what: str = "") -> Any:
         deadline = time.monotonic() + timeout
+        last_error: RuntimeError | None = None
         while True:
-            value = await self.evaluate(expression)
+            try:  # while a page navigates its context can vanish under an evaluation: poll on
+                value = await self.evaluate(expression)
+            except RuntimeError as error:
+                value, last_error = None, error
             if value:
                 return value
             if time.monotonic() > deadline:
-                raise AssertionError(f"timed out waiting for {what or expression}; errors: {self.console_errors}")
+                raise AssertionError(f"timed out waiting for {what or expression}; errors: {self.console_errors}; "
+                                     f"last: {last_error}")  # fmt: skip
             await asyncio.sleep(0.1)
 
     async def close(self) -> None:
