@@ -1,4 +1,4 @@
-"""Gateway settings: ``SRDI_SERVICE_URLS`` (distributed) plus the gateway's own, all ``SRDI_GATEWAY_*``.
+"""Gateway settings (env prefix SRDI_): ``SRDI_SERVICE_URLS`` (distributed) plus the gateway's own, ``SRDI_GATEWAY_*``.
 
 Secrets (the JWT signing secret) come from the environment only: in the embedded mode an empty
 secret becomes a random one per process (tokens do not survive a restart); the distributed mode
@@ -7,15 +7,20 @@ refuses to start without one, as it refuses without an internal signing key.
 
 from __future__ import annotations
 
+import json
 import secrets
+from typing import Any
 
-from pydantic import model_validator
+from pydantic import Field, field_validator, model_validator
 
-from shared.config import GatewaySettings as _SharedGatewaySettings
-from shared.config import Mode
+from shared.config import Mode, ServiceSettings
 
 
-class GatewaySettings(_SharedGatewaySettings):
+class GatewaySettings(ServiceSettings):
+    # {"registry": "http://127.0.0.1:8101", ...}; empty in embedded mode (services run in-process).
+    service_urls: dict[str, str] = Field(default_factory=dict)
+    upstream_timeout_seconds: float = 30.0
+    demo_keys: bool = True
     # Upstreams: connect timeout, retries (idempotent requests only), circuit breaker per upstream.
     gateway_upstream_connect_timeout_seconds: float = 3.0
     gateway_upstream_retries: int = 2
@@ -62,5 +67,7 @@ class GatewaySettings(_SharedGatewaySettings):
                 "(分布式模式必须配置 Redis 以共享限流状态)"
             )
 
-
-__all__ = ["GatewaySettings"]
+    @field_validator("service_urls", mode="before")
+    @classmethod
+    def _parse_json(cls, value: Any) -> Any:
+        return json.loads(value) if isinstance(value, str) else value

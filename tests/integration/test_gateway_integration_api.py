@@ -36,7 +36,7 @@ def stand_in(platform: RunningPlatform, prefix: str, status: int, body: dict[str
     async def answer(path: str) -> JSONResponse:
         return JSONResponse(body, status_code=status)
 
-    upstreams = platform.platform.upstreams
+    upstreams = platform.platform.app.state.upstreams
     upstreams._clients[prefix] = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=f"http://{prefix}")
     upstreams.configure(upstreams.policy)
 

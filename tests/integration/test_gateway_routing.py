@@ -53,7 +53,7 @@ async def platform(tmp_path: Path) -> AsyncIterator[RunningPlatform]:
 
 
 def install(platform: RunningPlatform, service: FlakyService) -> None:
-    upstreams = platform.platform.upstreams
+    upstreams = platform.platform.app.state.upstreams
     upstreams._clients["finance"] = httpx.AsyncClient(
         transport=httpx.ASGITransport(app=service.app), base_url="http://finance"
     )
