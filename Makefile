@@ -6,8 +6,18 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+# Browser assets from the npm registry, pinned, served by the gateway (no CDN at run time; gitignored).
+VENDOR := services/gateway/static/vendor
+ECHARTS_VERSION := 5.6.0
+REDOC_VERSION := 2.5.0
+# Swagger UI 5 (renders OpenAPI 3.1; the swagger-ui-bundle wheel's 4.15 cannot).
+SWAGGER_UI_VERSION := 5.35.0
+SWAGGER_UI := $(VENDOR)/swagger-ui-$(SWAGGER_UI_VERSION)
+ASSETS := $(VENDOR)/echarts-$(ECHARTS_VERSION).min.js $(VENDOR)/redoc-$(REDOC_VERSION).standalone.js \
+	$(SWAGGER_UI)/swagger-ui-bundle.js $(SWAGGER_UI)/swagger-ui.css $(SWAGGER_UI)/oauth2-redirect.html \
+	$(SWAGGER_UI)/favicon-32x32.png
 
-.PHONY: install run test lint typecheck unit integration e2e bench infra-up infra-down clean
+.PHONY: install assets run test lint typecheck unit integration e2e bench infra-up infra-down clean
 
 $(INSTALLED): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +25,20 @@ $(INSTALLED): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(INSTALLED)
 
-install: $(INSTALLED)
+install: $(INSTALLED) assets
+
+assets: $(ASSETS)
+
+$(VENDOR)/echarts-$(ECHARTS_VERSION).min.js:
+	deploy/local/npm-asset.sh echarts $(ECHARTS_VERSION) dist/echarts.min.js $@
+
+$(VENDOR)/redoc-$(REDOC_VERSION).standalone.js:
+	deploy/local/npm-asset.sh redoc $(REDOC_VERSION) bundles/redoc.standalone.js $@.part
+	# its sidebar logo is an <img> on cdn.redoc.ly: point it at nothing (the logo hides itself on error)
+	sed 's#https://cdn.redoc.ly/redoc/logo-mini.svg#data:,#g' $@.part > $@ && rm $@.part
+
+$(SWAGGER_UI)/%:
+	deploy/local/npm-asset.sh swagger-ui-dist $(SWAGGER_UI_VERSION) $* $@
 
 run: install
 	$(BIN)/srdi run

@@ -50,6 +50,10 @@ def _greet(host: str, port: int, keys: list[dict[str, str | None]]) -> None:
     print(f"  demo API keys (also in {REPO_ROOT / 'var' / 'demo-keys.json'}):")
     for key in keys:
         print(f"    {key['role']:<20} {key['tenant'] or '':<20} {key['key']}")
+    print(f"  dashboard / 运营看板: {base}/dashboard — log in with:")
+    for key in keys:
+        if key.get("username"):
+            print(f"    {key['username']:<40} {key.get('password')}")
     print("  use: curl -H 'Authorization: Bearer <key>' " + base + "/api/v1/registry/enterprises\n", flush=True)
 
 

@@ -39,6 +39,13 @@ def postgres_url() -> str:
     return find_or_start_postgres()
 
 
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    from tests.infra import redis_url as find_or_start_redis
+
+    return find_or_start_redis()
+
+
 @dataclass
 class Backend:
     """One way to run services: the embedded pair (SQLite + in-process bus) or the distributed

@@ -71,6 +71,15 @@ def postgres_url() -> str:
 
 
 @functools.cache
+def redis_url() -> str:
+    """Redis for the gateway's shared rate limits: ``SRDI_GATEWAY_REDIS_URL`` when set, else
+    ``deploy/local/redis.sh`` (Debian's redis-server on 127.0.0.1:16379)."""
+    if os.environ.get("SRDI_GATEWAY_REDIS_URL"):
+        return os.environ["SRDI_GATEWAY_REDIS_URL"]
+    return _run_script("redis.sh")
+
+
+@functools.cache
 def kafka_cluster_bootstrap() -> str:
     """A 3-broker cluster for fault tests (replication 3, min ISR 2): ``SRDI_KAFKA_CLUSTER_BOOTSTRAP``
     when set, else ``deploy/local/kafka.sh start --brokers 3``."""

@@ -28,10 +28,13 @@ environment() {
     umask 077
     echo "SRDI_INTERNAL_SIGNING_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')" > "$SECRETS"
   fi
+  grep -q '^SRDI_GATEWAY_JWT_SECRET=' "$SECRETS" ||
+    (umask 077; echo "SRDI_GATEWAY_JWT_SECRET=$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')" >> "$SECRETS")
   set -a; . "$SECRETS"; set +a
   export SRDI_MODE=distributed
   export SRDI_KAFKA_BOOTSTRAP="$("$HERE/kafka.sh" start | tail -n 1)"
   export SRDI_DATABASE_URL="$("$HERE/postgres.sh" start | tail -n 1)"
+  export SRDI_GATEWAY_REDIS_URL="$("$HERE/redis.sh" start | tail -n 1)"
   export SRDI_SERVICE_URLS='{"registry": "http://127.0.0.1:8101", "eligibility": "http://127.0.0.1:8102", "finance_match": "http://127.0.0.1:8103", "notifications": "http://127.0.0.1:8104"}'
 }
 

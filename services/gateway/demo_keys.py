@@ -1,4 +1,5 @@
-"""Demo identities for the embedded mode: one API key per role, printed at start.
+"""Demo identities for the embedded mode: one API key per role, and a log-in (random password) for
+each operator of the dashboard, printed at start.
 
 The plaintext keys are kept in ``var/demo-keys.json`` (embedded mode only, never in distributed
 mode) so that a restart prints the same keys.
@@ -7,12 +8,14 @@ mode) so that a restart prints the same keys.
 from __future__ import annotations
 
 import json
+import secrets
 from pathlib import Path
 
 from sqlmodel import select
 
 from services.gateway.persistence.api_keys import create_key
 from services.gateway.persistence.tables import ApiKey
+from services.gateway.persistence.users import create_user
 from shared.config import REPO_ROOT
 from shared.identity import Role
 from shared.service import ServiceRuntime
@@ -48,6 +51,12 @@ async def ensure_demo_keys(
         async with runtime.uow() as uow:
             _, new_key = await create_key(uow, role, tenant, name)
         keys.append({"role": role.value, "tenant": tenant, "name": name, "key": new_key.plaintext})
+        if role in (Role.ADMIN, Role.PROVINCIAL_OPERATOR, Role.PREFECTURE_OPERATOR):
+            username = f"demo-{role.value.replace('_', '-')}-{tenant or 'all'}"
+            password = secrets.token_urlsafe(12)
+            async with runtime.uow() as uow:
+                await create_user(uow, username, password, role, tenant, name)
+            keys[-1] |= {"username": username, "password": password}
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(keys, ensure_ascii=False, indent=2))
     path.chmod(0o600)

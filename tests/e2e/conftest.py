@@ -63,7 +63,9 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 90)
 
 
 @pytest.fixture(scope="session")
-def topology(kafka_bootstrap: str, postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
+def topology(
+    kafka_bootstrap: str, postgres_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Topology]:
     run = uuid.uuid4().hex[:8]
     base = make_url(postgres_url).set(database=f"srdi_e2e_{run}").render_as_string(hide_password=False)
     log_dir = tmp_path_factory.mktemp("e2e-logs")
@@ -75,6 +77,9 @@ def topology(kafka_bootstrap: str, postgres_url: str, tmp_path_factory: pytest.T
         "SRDI_KAFKA_BOOTSTRAP": kafka_bootstrap,
         "SRDI_KAFKA_NAMESPACE": f"e2e{run}",
         "SRDI_INTERNAL_SIGNING_KEY": TEST_SIGNING_KEY,
+        "SRDI_GATEWAY_JWT_SECRET": f"e2e-jwt-{uuid.uuid4().hex}{uuid.uuid4().hex}",
+        "SRDI_GATEWAY_REDIS_URL": redis_url,
+        "SRDI_GATEWAY_RATE_LIMIT_NAMESPACE": f"e2e{run}",
         "SRDI_RELAY_POLL_SECONDS": "0.05",
         "SRDI_LOG_LEVEL": "WARNING",
         "SRDI_SERVICE_URLS": json.dumps(

@@ -1,4 +1,10 @@
-"""Gateway dependencies: who is calling (by API key), and the upstream clients."""
+"""Gateway dependencies: who is calling (API key, client token or user token), limits, upstreams.
+
+Every credential arrives as ``Authorization: Bearer …`` (``X-API-Key`` is accepted for keys):
+``srdi_…`` is an API key (looked up by its hash), anything shaped like a JWT is a token this gateway
+signed — and a token is honoured only while the key or user behind it is still active, so a
+revocation takes effect at once for tokens too.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +12,16 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from services.gateway.persistence.api_keys import authenticate
+from services.gateway.domain.tokens import TokenError, looks_like_jwt, verify_token
+from services.gateway.persistence.api_keys import Authenticated, active_key, authenticate, parse_scopes
+from services.gateway.persistence.users import active_user
+from services.gateway.ratelimits import RateLimits
 from services.gateway.upstreams import Upstreams
 from shared.identity import Principal, Role
 from shared.problems import forbidden, unauthenticated
 from shared.service import ServiceRuntime
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def api_key_from(request: Request) -> str | None:
@@ -20,16 +31,55 @@ def api_key_from(request: Request) -> str | None:
     return request.headers.get("X-API-Key")
 
 
-async def optional_caller(request: Request) -> Principal | None:
-    plaintext = api_key_from(request)
-    if not plaintext:
-        return None
-    runtime: ServiceRuntime = request.app.state.runtime
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def rate_limits(request: Request) -> RateLimits:
+    return request.app.state.rate_limits  # type: ignore[no-any-return]
+
+
+async def resolve_credential(runtime: ServiceRuntime, token: str) -> Authenticated | None:
+    settings = runtime.settings
     async with runtime.uow() as uow:
-        principal = await authenticate(uow, plaintext)
-    if principal is None:
+        if not looks_like_jwt(token):
+            return await authenticate(uow, token)
+        try:
+            claims = verify_token(token, settings.gateway_jwt_secret, settings.gateway_jwt_issuer)  # type: ignore[attr-defined]
+        except TokenError:
+            return None
+        kind, _, name = claims.principal.subject.partition(":")
+        if kind == "key":
+            key = await active_key(uow, name)
+            if key is None:
+                return None
+            scopes = claims.scopes if claims.scopes is not None else parse_scopes(key.scopes)
+            return Authenticated(claims.principal, scopes, "client_token")
+        if kind == "user" and await active_user(uow, name) is not None:
+            return Authenticated(claims.principal, claims.scopes, "user_token")
+        return None
+
+
+async def optional_caller(request: Request) -> Principal | None:
+    cached = getattr(request.state, "auth", None)
+    if cached is not None:
+        return cached.principal  # type: ignore[no-any-return]
+    limits = rate_limits(request)
+    address = client_address(request)
+    token = api_key_from(request)
+    if not token:
+        await limits.hit(limits.rules.per_address, "address", address)
+        return None
+    # A brute force of bad credentials from one address is refused before any lookup.
+    await limits.check(limits.rules.auth_failures, "auth-failures", address)
+    auth = await resolve_credential(request.app.state.runtime, token)
+    if auth is None:
+        await limits.count(limits.rules.auth_failures, "auth-failures", address)
         raise unauthenticated()
-    return principal
+    request.state.auth = auth
+    request.state.principal = auth.principal
+    await limits.hit(limits.rules.per_key, "credential", auth.principal.subject)
+    return auth.principal
 
 
 async def caller(principal: Annotated[Principal | None, Depends(optional_caller)]) -> Principal:
@@ -40,15 +90,34 @@ async def caller(principal: Annotated[Principal | None, Depends(optional_caller)
 
 async def admin_caller(principal: Annotated[Principal, Depends(caller)]) -> Principal:
     if principal.role is not Role.ADMIN:
-        raise forbidden("only administrators manage API keys", "仅管理员可管理 API 密钥")
+        raise forbidden("administrators only", "仅限管理员")
     return principal
+
+
+def require_scope(request: Request, scope: str) -> None:
+    """A credential with scopes may do only what they name (``registry:read``, ``finance:write``,
+    ``integration:read`` …; ``<service>:write`` implies ``<service>:read``)."""
+    auth: Authenticated | None = getattr(request.state, "auth", None)
+    if auth is None or auth.scopes is None:
+        return
+    service, _, access = scope.partition(":")
+    granted = auth.scopes
+    if scope in granted or "*" in granted or (access == "read" and f"{service}:write" in granted):
+        return
+    raise forbidden(f"this credential lacks the scope {scope}", f"该凭据缺少权限范围 {scope}")
 
 
 def upstreams(request: Request) -> Upstreams:
     return request.app.state.upstreams  # type: ignore[no-any-return]
 
 
+def runtime_of(request: Request) -> ServiceRuntime:
+    return request.app.state.runtime  # type: ignore[no-any-return]
+
+
 OptionalCallerDep = Annotated[Principal | None, Depends(optional_caller)]
 CallerDep = Annotated[Principal, Depends(caller)]
 AdminCallerDep = Annotated[Principal, Depends(admin_caller)]
 UpstreamsDep = Annotated[Upstreams, Depends(upstreams)]
+RateLimitsDep = Annotated[RateLimits, Depends(rate_limits)]
+RuntimeDep = Annotated[ServiceRuntime, Depends(runtime_of)]

@@ -10,7 +10,14 @@ from fastapi import APIRouter, Request, Response
 from starlette.background import BackgroundTask
 from starlette.responses import StreamingResponse
 
-from services.gateway.api.deps import OptionalCallerDep, UpstreamsDep
+from services.gateway.api.deps import (
+    SAFE_METHODS,
+    OptionalCallerDep,
+    RateLimitsDep,
+    UpstreamsDep,
+    client_address,
+    require_scope,
+)
 from shared.identity import IDENTITY_HEADER, sign_identity
 from shared.logs import current_traceparent, request_id_var
 from shared.problems import Problem, unauthenticated
@@ -41,13 +48,24 @@ _DROP_RESPONSE = {"connection", "keep-alive", "transfer-encoding", "content-leng
     include_in_schema=False,
 )
 async def forward(
-    prefix: str, path: str, request: Request, caller: OptionalCallerDep, upstreams: UpstreamsDep
+    prefix: str,
+    path: str,
+    request: Request,
+    caller: OptionalCallerDep,
+    upstreams: UpstreamsDep,
+    limits: RateLimitsDep,
 ) -> Response:
     client = upstreams.client_for(prefix)
     if client is None:
         raise Problem(404, "no-such-service", f"No service at /api/v1/{prefix}", f"不存在服务 /api/v1/{prefix}")
-    if caller is None and (request.method, prefix, path.rstrip("/")) not in PUBLIC_ROUTES:
+    public = (request.method, prefix, path.rstrip("/")) in PUBLIC_ROUTES
+    if caller is None and not public:
         raise unauthenticated()
+    if public:
+        # The public self-assessment is the most exposed endpoint: limited per address, key or not.
+        await limits.hit(limits.rules.evaluate, "evaluate", client_address(request))
+    elif caller is not None:
+        require_scope(request, f"{prefix}:{'read' if request.method in SAFE_METHODS else 'write'}")
     headers = {k: v for k, v in request.headers.items() if k.lower() not in _DROP_REQUEST}
     headers["X-Request-ID"] = request_id_var.get() or ""
     headers["traceparent"] = current_traceparent() or ""
@@ -62,7 +80,7 @@ async def forward(
         headers=headers,
         content=await request.body(),
     )
-    upstream = await client.send(upstream_request, stream=True)
+    upstream = await upstreams.send(prefix, upstream_request, stream=True)
     return StreamingResponse(
         upstream.aiter_raw(),
         status_code=upstream.status_code,
