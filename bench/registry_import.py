@@ -153,6 +153,13 @@ async def main(count: int, file_format: str) -> None:
     print(f"{'import (parse, validate, write, outbox)':<44}{import_seconds:>10.1f}{rows / import_seconds:>12,.0f}")
     print(f"{'COPY of the same rows (physical anchor)':<44}{copy_seconds:>10.1f}{rows / copy_seconds:>12,.0f}")
     print(f"\nimport is {import_seconds / copy_seconds:.0f}× the COPY time")
+    from bench.results import Result, write_fragment
+
+    write_fragment(f"registry_import_{file_format}", [Result.measured(
+        f"4 import: {file_format.upper()}", rows / import_seconds, "rows/s", "COPY of the same rows",
+        rows / copy_seconds, higher_is_better=True,
+        note=f"{count:,} enterprises, {rows:,} enterprise-years; {json.dumps(outcome)}",
+    )])  # fmt: skip
 
 
 if __name__ == "__main__":
