@@ -20,7 +20,7 @@ from typing import Any
 
 import psutil
 
-from bench.results import REQUIRED_KEYS, results_dir
+from bench.results import REQUIRED_KEYS, RESULTS_DIR, results_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 # Fragments in figure order; others (new benchmarks) follow alphabetically.
@@ -29,6 +29,8 @@ ORDER = (
     "end_to_end", "scale_out",
 )  # fmt: skip
 OUTPUTS = {"latest.json", "latest.md"}
+README = ROOT / "README.md"
+START, END = "<!-- bench:start (written by bench/report.py) -->", "<!-- bench:end -->"
 
 
 def kafka_version() -> str:
@@ -131,6 +133,17 @@ def markdown(document: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def update_readme(table: str, readme: Path = README) -> bool:
+    """Put the table between the README's markers; False when the markers are missing."""
+    text = readme.read_text(encoding="utf-8")
+    head, found, rest = text.partition(START)
+    _, found_end, tail = rest.partition(END)
+    if not found or not found_end:
+        return False
+    readme.write_text(f"{head}{START}\n{table}{END}{tail}", encoding="utf-8")
+    return True
+
+
 def main() -> None:
     directory = results_dir()
     document = {
@@ -143,6 +156,8 @@ def main() -> None:
     (directory / "latest.md").write_text(table, encoding="utf-8")
     print(table)
     print(f"wrote {directory / 'latest.json'} and {directory / 'latest.md'}")
+    if directory.resolve() == RESULTS_DIR.resolve() and update_readme(table):
+        print(f"updated the table in {README}")
 
 
 if __name__ == "__main__":

@@ -51,3 +51,15 @@ def test_a_fragment_outside_the_contract_is_refused(tmp_path: Path) -> None:
 def test_the_reports_own_outputs_are_not_read_as_fragments(tmp_path: Path) -> None:
     (tmp_path / "latest.json").write_text(json.dumps({"results": [{"bench": "old"}]}), encoding="utf-8")
     assert report.load_fragments(tmp_path) == []
+
+
+def test_the_readme_table_is_replaced_between_its_markers_only(tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# title\n\n{report.START}\nold table\n{report.END}\n\n## next\n", encoding="utf-8")
+    assert report.update_readme("| new | table |\n", readme)
+    assert readme.read_text(encoding="utf-8") == (
+        f"# title\n\n{report.START}\n| new | table |\n{report.END}\n\n## next\n"
+    )
+    readme.write_text("# no markers\n", encoding="utf-8")
+    assert not report.update_readme("| new |\n", readme)
+    assert readme.read_text(encoding="utf-8") == "# no markers\n"
