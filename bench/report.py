@@ -78,6 +78,17 @@ def machine() -> dict[str, Any]:
     }
 
 
+def load_averages(directory: Path) -> dict[str, float]:
+    """Each fragment's 1-minute load average when its benchmark ended (where it recorded one)."""
+    loads = {}
+    for path in sorted(directory.glob("*.json")):
+        if path.name not in OUTPUTS:
+            load = json.loads(path.read_text(encoding="utf-8")).get("load_average_1m")
+            if load is not None:
+                loads[path.stem] = load
+    return loads
+
+
 def load_fragments(directory: Path) -> list[dict[str, Any]]:
     paths = {p.stem: p for p in directory.glob("*.json") if p.name not in OUTPUTS}
     names = [n for n in ORDER if n in paths] + sorted(n for n in paths if n not in ORDER)
@@ -121,6 +132,16 @@ def markdown(document: dict[str, Any]) -> str:
         f"Run {document['date']} on {m['cores']} cores, {m['memory_gib']} GiB, {m['os']}, Python {m['python']}, "
         f"{m['kafka']}, {m['postgresql']}; load average at the end {m['load_average_1_5_15']}. {m['shared']}.",
         "",
+        *(
+            [
+                "Load average (1 min) as each benchmark ended: "
+                + ", ".join(f"{name} {load:g}" for name, load in document.get("load_averages", {}).items())
+                + ".",
+                "",
+            ]
+            if document.get("load_averages")
+            else []
+        ),
         "| figure | ours | unit | anchor | anchor value | ratio (higher is better) | target | note |",
         "| --- | ---: | --- | --- | ---: | ---: | --- | --- |",
     ]
@@ -149,6 +170,7 @@ def main() -> None:
     document = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
+        "load_averages": load_averages(directory),
         "results": load_fragments(directory),
     }
     (directory / "latest.json").write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -71,7 +71,9 @@ def ratio_of(value: float, anchor_value: float, higher_is_better: bool) -> float
 
 def write_fragment(bench: str, results: list[Result], extra: dict[str, Any] | None = None) -> Path:
     path = results_dir() / f"{bench}.json"
-    document: dict[str, Any] = {"results": [asdict(result) for result in results]}
+    # The machine's load when the benchmark ends: the figures' noise, next to them.
+    document: dict[str, Any] = {"results": [asdict(result) for result in results],
+                                "load_average_1m": round(os.getloadavg()[0], 2)}  # fmt: skip
     if extra:
         document.update(extra)
     path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
