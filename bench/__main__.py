@@ -22,7 +22,7 @@ BENCHMARKS: list[tuple[str, str, list[str]]] = [
     ("gateway_proxy", "bench.gateway_proxy", []),
     ("registry_import_csv", "bench.registry_import", ["--enterprises", "3000", "--format", "csv"]),
     ("registry_import_xlsx", "bench.registry_import", ["--enterprises", "3000", "--format", "xlsx"]),
-    ("end_to_end", "bench.end_to_end", []),
+    ("end_to_end", "bench.end_to_end", ["--enterprises", "150"]),
 ]
 
 
