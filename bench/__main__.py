@@ -23,6 +23,9 @@ BENCHMARKS: list[tuple[str, str, list[str]]] = [
     ("registry_import_csv", "bench.registry_import", ["--enterprises", "3000", "--format", "csv"]),
     ("registry_import_xlsx", "bench.registry_import", ["--enterprises", "3000", "--format", "xlsx"]),
     ("end_to_end", "bench.end_to_end", ["--enterprises", "150"]),
+    # Owned by feat/finance and feat/notifications; they write their fragments themselves.
+    ("finance_match", "bench.finance_match", []),
+    ("notifications_chain", "bench.notifications_chain", ["--enterprises", "100"]),
 ]
 
 

@@ -6,7 +6,9 @@ notifications each on its own Kafka client and PostgreSQL database (as separate 
 Each enterprise is registered with a report too weak for the innovative-SME tier; then, at ``rate``
 reports per second, a stronger report makes it eligible. Latency = the officer's inbox item's
 ``created_at`` minus the moment the registry accepted the report (PUT answered). Consumer lag of the
-eligibility and notifications groups is sampled during the run. Target: p99 ≤ 1 s. The anchor is
+eligibility and notifications groups is sampled during the run. Digests are switched off (a high
+threshold): 50 reports/s for a few officers is exactly the burst they would fold, and the bench
+measures the per-notice path. Target: p99 ≤ 1 s. The anchor is
 that target; ``ratio`` = p99 / target. Writes ``bench/results/notifications_chain.json``.
 """
 
@@ -89,7 +91,8 @@ async def main(n: int, rate: float) -> dict[str, Any]:
         ELIGIBILITY, EligibilitySettings, namespace, base, eligibility_assessment_year=2025
     )
     notifications, n_bus = await start(NOTIFICATIONS, NotificationsSettings, namespace, base,
-                                       notifications_demo=False, notifications_background=False)  # fmt: skip
+                                       notifications_demo=False, notifications_background=False,
+                                       notifications_digest_threshold=1_000_000)  # fmt: skip
     registry, r_bus = await start(REGISTRY, RegistrySettings, namespace, base, registry_demo_count=0)
     await add_officers(notifications, *[(f"officer-b{i}", KUNMING, 1000) for i in range(4)])
     token = sign_identity(Principal(Role.ADMIN, None, "bench"), KEY, ttl_seconds=3600)
@@ -145,7 +148,7 @@ async def main(n: int, rate: float) -> dict[str, Any]:
     stop.set()
     await sampler
     async with notifications.uow() as uow:
-        rows = (await uow.session.execute(select(Message.uscc, Message.created_at).where(
+        rows = (await uow.session.exec(select(Message.uscc, Message.created_at).where(
             Message.rule_id == "tier_eligible", Message.recipient.startswith("officer:")))).all()  # type: ignore[attr-defined]  # fmt: skip
     latencies = sorted((created - posted[uscc]).total_seconds() * 1000 for uscc, created in rows if uscc in posted)
     await client.aclose()

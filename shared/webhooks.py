@@ -16,9 +16,11 @@ id; url; event types, empty = all; current secret and, during rotation, the prev
 expires), ``webhook_delivery`` (one message to one subscription; its id is the replay cursor) and
 ``webhook_attempt`` (the delivery log: every attempt's status code, latency, error).
 
-- :func:`create_subscription`, :func:`rotate_secret`, :func:`set_active`, :func:`list_subscriptions`
+- :func:`create_subscription`, :func:`rotate_secret`, :func:`set_active` (a paused subscription's
+  deliveries wait), :func:`list_subscriptions`
 - :func:`enqueue` — call it inside the transaction that changes state (like the outbox): one delivery
   per active subscription of the owner that wants the event type; idempotent per (subscription, id).
+- :func:`enqueue_to` — one message to one subscription (a backfill).
 - :func:`replay` — due again every delivery of a subscription after a cursor (a delivery id), or the
   given ones; the schedule restarts, the log keeps every earlier attempt.
 - :func:`list_deliveries`, :func:`list_attempts` — the delivery log.
@@ -42,6 +44,7 @@ import base64
 import contextlib
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
 import secrets as _secrets
@@ -73,6 +76,8 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shared.metrics import WEBHOOK_ATTEMPTS
 
 log = logging.getLogger(__name__)
 
@@ -243,10 +248,22 @@ def _aware(value: datetime | None) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def validate_url(url: str) -> str:
+def validate_url(url: str, *, allow_private: bool = True) -> str:
+    """An absolute http(s) URL; with ``allow_private=False`` not one naming localhost or a loopback,
+    private or link-local address literally (so a subscriber cannot aim deliveries at internal hosts)."""
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if parts.scheme not in ("http", "https") or not parts.netloc or not parts.hostname:
         raise ValueError("webhook url must be an absolute http(s) URL")
+    if not allow_private:
+        host = parts.hostname.lower()
+        if host == "localhost" or host.endswith(".localhost"):
+            raise ValueError("webhook url must not point at localhost")
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            return url
+        if address.is_private or address.is_loopback or address.is_link_local or address.is_unspecified:
+            raise ValueError("webhook url must not point at a private, loopback or link-local address")
     return url
 
 
@@ -411,6 +428,40 @@ async def enqueue(
     return ids
 
 
+async def enqueue_to(
+    db: Executor,
+    tables: WebhookTables,
+    subscription_id: str,
+    *,
+    event_type: str,
+    message_id: str,
+    payload: Any,
+) -> tuple[int, bool]:
+    """Queue one message to one subscription (e.g. a backfill on replay). Returns (delivery id, created);
+    an existing delivery of the same message is returned as it is (``replay`` it to send it again)."""
+    d = tables.delivery
+    found = (
+        await db.execute(select(d.c.id).where(d.c.subscription_id == subscription_id, d.c.message_id == message_id))
+    ).scalar()
+    if found is not None:
+        return int(found), False
+    now = _now()
+    result = await db.execute(
+        d.insert().values(
+            subscription_id=subscription_id,
+            message_id=message_id,
+            event_type=event_type,
+            body=payload if isinstance(payload, str) else encode_body(payload),
+            state=PENDING,
+            attempts=0,
+            round_attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+    )
+    return int(result.inserted_primary_key[0]), True
+
+
 async def replay(
     db: Executor,
     tables: WebhookTables,
@@ -510,6 +561,7 @@ class WebhookWorker:
         lease_seconds: float = 60.0,
         client: httpx.AsyncClient | None = None,
         user_agent: str = "SRDI-Webhooks/1.0",
+        service: str = "",
     ) -> None:
         if not schedule or schedule[0] < 0:
             raise ValueError("schedule needs at least one non-negative delay")
@@ -523,6 +575,7 @@ class WebhookWorker:
         self._client = client
         self._owns_client = client is None
         self._user_agent = user_agent
+        self._service = service
         self._locking = engine.dialect.name == "postgresql"
         self._wakeup = asyncio.Event()
         self._stopping = False
@@ -578,7 +631,12 @@ class WebhookWorker:
         columns = (d.c.id, d.c.message_id, d.c.body, d.c.attempts, d.c.round_attempts, d.c.subscription_id)
         query = (
             select(*columns)
-            .where(d.c.state == PENDING, d.c.next_attempt_at <= now)
+            .where(
+                d.c.state == PENDING,
+                d.c.next_attempt_at <= now,
+                # A paused subscription's deliveries wait for it to be resumed.
+                d.c.subscription_id.in_(select(s.c.id).where(s.c.active.is_(True))),
+            )
             .order_by(d.c.next_attempt_at, d.c.id)
             .limit(self._batch_size)
         )
@@ -679,5 +737,7 @@ class WebhookWorker:
             await conn.execute(update(d).where(d.c.id == item.id).values(**values))
             if gone:
                 await set_active(conn, self._tables, item.subscription_id, False)
+        outcome = "succeeded" if error is None else ("failed" if values.get("state") == FAILED else "retrying")
+        WEBHOOK_ATTEMPTS.labels(self._service, outcome).inc()
         if error is not None:
             log.info("webhook delivery %s attempt %s failed: %s", item.id, number, error)

@@ -28,6 +28,9 @@ class NotificationsSettings(ServiceSettings):
     notifications_delivery_backoff_max_seconds: float = 3600.0
     # Webhooks: delays before attempt 1, 2, … (shared/webhooks.py; the default spans 24 hours).
     notifications_webhook_schedule: tuple[float, ...] = DEFAULT_SCHEDULE
+    # Webhook URLs on localhost / private addresses: allowed in embedded mode, refused in distributed
+    # mode unless set to true (as finance_match does).
+    notifications_webhook_allow_private_urls: bool | None = None
     # Digests: past this many notices of one rule to one recipient within one window, the rest
     # become one digest at the window's end.
     notifications_digest_threshold: int = 5
@@ -37,6 +40,12 @@ class NotificationsSettings(ServiceSettings):
     notifications_request_deadline_working_days: int = 5
     notifications_working_hours: tuple[int, int] = (9, 18)  # local time (Asia/Shanghai), [start, end)
     notifications_timezone: str = "Asia/Shanghai"
+
+    @property
+    def webhook_allows_private_urls(self) -> bool:
+        if self.notifications_webhook_allow_private_urls is not None:
+            return self.notifications_webhook_allow_private_urls
+        return self.mode is Mode.EMBEDDED
 
     @property
     def loads_demo_data(self) -> bool:

@@ -171,3 +171,45 @@ async def test_two_workers_deliver_each_message_once(store: tuple[AsyncEngine, w
             await asyncio.gather(*tasks)
     ids = [r.headers["webhook-id"] for r in receiver.all()]
     assert sorted(ids) == sorted(f"msg_{i}" for i in range(40))
+
+
+async def test_410_gone_fails_at_once_and_disables_the_subscription(
+    store: tuple[AsyncEngine, wh.WebhookTables],
+) -> None:
+    engine, tables = store
+    with WebhookReceiver(fail_first=5, fail_status=410) as receiver:
+        sub = await _subscribe(engine, tables, receiver.url)
+        [delivery_id] = await _enqueue(engine, tables, "msg_gone")
+        worker = wh.WebhookWorker(engine, tables, schedule=FAST)
+        try:
+            assert await worker.deliver_due() == 1
+            assert await worker.deliver_due() == 0  # not retried
+        finally:
+            await worker.aclose()
+    assert len(receiver.all()) == 1
+    async with engine.connect() as conn:
+        [delivery] = await wh.list_deliveries(conn, tables, sub["id"])
+        assert delivery["state"] == wh.FAILED and delivery["last_status_code"] == 410
+        assert (await wh.get_subscription(conn, tables, sub["id"]) or {})["active"] is False
+    assert await _enqueue(engine, tables, "msg_after") == []  # an inactive subscription gets nothing
+    assert delivery_id == delivery["id"]
+
+
+async def test_a_paused_subscription_keeps_its_deliveries_until_resumed(
+    store: tuple[AsyncEngine, wh.WebhookTables],
+) -> None:
+    engine, tables = store
+    with WebhookReceiver() as receiver:
+        sub = await _subscribe(engine, tables, receiver.url)
+        await _enqueue(engine, tables, "msg_p")
+        async with engine.begin() as conn:
+            await wh.set_active(conn, tables, sub["id"], False)
+        worker = wh.WebhookWorker(engine, tables, schedule=FAST)
+        try:
+            assert await worker.deliver_due() == 0
+            async with engine.begin() as conn:
+                await wh.set_active(conn, tables, sub["id"], True)
+            assert await worker.deliver_due() == 1
+        finally:
+            await worker.aclose()
+    assert [r.headers["webhook-id"] for r in receiver.accepted()] == ["msg_p"]

@@ -16,6 +16,7 @@ from shared.webhooks import (
     generate_secret,
     sign,
     signed_headers,
+    validate_url,
     verify,
 )
 
@@ -82,3 +83,17 @@ def test_a_short_or_malformed_secret_is_rejected() -> None:
         sign("whsec_" + base64.b64encode(b"short").decode(), "m", 1, BODY)
     with pytest.raises(ValueError):
         sign("whsec_not base64!", "m", 1, BODY)
+
+
+def test_urls_must_be_http_and_may_be_kept_off_internal_hosts() -> None:
+    assert validate_url("https://bank.example.cn/hooks") == "https://bank.example.cn/hooks"
+    assert validate_url("http://127.0.0.1:9000/hook")  # allowed unless asked otherwise
+    for bad in ("ftp://bank.example.cn/x", "/relative", "https://"):
+        with pytest.raises(ValueError):
+            validate_url(bad)
+    for internal in ("http://127.0.0.1/x", "http://localhost:8000/x", "http://10.1.2.3/x", "http://[::1]/x",
+                     "http://169.254.169.254/latest/meta-data", "http://192.168.0.8/x"):  # fmt: skip
+        with pytest.raises(ValueError):
+            validate_url(internal, allow_private=False)
+    assert validate_url("https://203.0.113.9/x", allow_private=True)
+    assert validate_url("https://bank.example.cn/x", allow_private=False)

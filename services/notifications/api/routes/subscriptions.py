@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from services.notifications.access import inbox_owner
-from services.notifications.api.deps import RuntimeDep
+from services.notifications.api.deps import RuntimeDep, SettingsDep
 from services.notifications.api.schemas import WebhookIn
 from services.notifications.channels import WEBHOOK_EVENT
 from services.notifications.persistence.tables import webhooks
@@ -21,11 +21,12 @@ router = APIRouter(prefix="/api/v1/notifications/webhooks", tags=["webhooks"])
 
 @router.post("", status_code=201, summary="Subscribe my notices to a webhook / 订阅 Webhook")
 async def subscribe_webhook(
-    body: WebhookIn, principal: PrincipalDep, runtime: RuntimeDep, recipient: str | None = None
+    body: WebhookIn, principal: PrincipalDep, runtime: RuntimeDep, settings: SettingsDep, recipient: str | None = None
 ) -> dict[str, Any]:
     owner = inbox_owner(principal, recipient)
     async with runtime.uow() as uow:
         try:
+            wh.validate_url(body.url, allow_private=settings.webhook_allows_private_urls)
             created = await wh.create_subscription(
                 uow.session, webhooks, owner=owner, url=body.url, event_types=[WEBHOOK_EVENT],
                 description=body.description,
