@@ -20,8 +20,7 @@ BENCHMARKS: list[tuple[str, str, list[str]]] = [
     ("eligibility_reassess", "bench.eligibility_reassess", ["--size", "1000000", "--sample", "2000"]),
     ("event_pipeline", "bench.event_pipeline", ["--events", "2000"]),
     ("gateway_proxy", "bench.gateway_proxy", []),
-    ("registry_import_csv", "bench.registry_import", ["--enterprises", "3000", "--format", "csv"]),
-    ("registry_import_xlsx", "bench.registry_import", ["--enterprises", "3000", "--format", "xlsx"]),
+    ("registry_import", "bench.registry_import", ["--enterprises", "5000"]),
     ("end_to_end", "bench.end_to_end", ["--enterprises", "150"]),
     # Owned by feat/finance and feat/notifications; they write their fragments themselves.
     ("finance_match", "bench.finance_match", []),

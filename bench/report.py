@@ -25,7 +25,7 @@ from bench.results import REQUIRED_KEYS, RESULTS_DIR, results_dir
 ROOT = Path(__file__).resolve().parent.parent
 # Fragments in figure order; others (new benchmarks) follow alphabetically.
 ORDER = (
-    "eligibility_reassess", "event_pipeline", "gateway_proxy", "registry_import_csv", "registry_import_xlsx",
+    "eligibility_reassess", "event_pipeline", "gateway_proxy", "registry_import",
     "end_to_end", "scale_out", "finance_match", "notifications_chain",
 )  # fmt: skip
 OUTPUTS = {"latest.json", "latest.md"}

@@ -21,7 +21,7 @@ TINY = {
                        "--profile", ""],
     "gateway_proxy": ["bench.gateway_proxy", "--seconds", "1", "--connections", "2", "--enterprises", "3",
                       "--profile-seconds", "0", "--rounds", "1"],
-    "registry_import_csv": ["bench.registry_import", "--enterprises", "5", "--format", "csv"],
+    "registry_import": ["bench.registry_import", "--enterprises", "5"],
     "end_to_end": ["bench.end_to_end", "--enterprises", "3", "--rate", "5", "--replicas", "1"],
 }  # fmt: skip
 # event_pipeline also writes the scale-out figure (7)
