@@ -15,12 +15,11 @@ from openpyxl import Workbook
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from services.registry import access, queries
 from services.registry.api.deps import RuntimeDep
-from services.registry.config import RegistrySettings
 from services.registry.domain.importing import HEADERS, build_template_xlsx, export_row
-from services.registry.importer import run_import
 from services.registry.persistence.tables import Enterprise, FinancialReport, ImportJob, ImportProblem
+from services.registry.usecases import access, queries
+from services.registry.usecases.importer import run_import
 from shared.api import PrincipalDep
 from shared.identity import Principal, Role
 from shared.problems import Problem, forbidden, not_found
@@ -49,7 +48,6 @@ async def start_import(
     if principal.role not in IMPORTERS:
         raise forbidden("operators import; enterprises edit their own record", "仅管理部门可批量导入")
     settings = runtime.settings
-    assert isinstance(settings, RegistrySettings)
     suffix = Path(file.filename or "").suffix.lower()
     if suffix not in (".xlsx", ".csv"):
         raise Problem(415, "unsupported-file", "Upload an .xlsx or .csv file", "请上传 .xlsx 或 .csv 文件")
@@ -63,8 +61,8 @@ async def start_import(
         )  # fmt: skip
         uow.session.add(job)
         await uow.commit()
-    runtime.spawn(run_import(runtime, job_id, path, principal, dry_run, settings.registry_import_chunk_rows),
-                  f"import-{job_id}")  # fmt: skip
+    runtime.run_job(ImportJob, job_id, run_import(runtime, job_id, path, principal, dry_run,
+                                                  settings.registry_import_chunk_rows))  # fmt: skip
     return {"id": job_id, "status": "queued", "status_url": f"/api/v1/registry/imports/{job_id}"}
 
 
