@@ -96,10 +96,16 @@ def pipeline(tag: str) -> Pipeline:
             )
         )  # fmt: skip
 
-    producer = ServiceDefinition(f"benchp_{tag}", producer_metadata, messaging_tables(producer_metadata), None)
+    producer = ServiceDefinition(
+        name=f"benchp_{tag}",
+        metadata=producer_metadata,
+        tables=messaging_tables(producer_metadata),
+        migrations_dir=None,
+        settings_cls=ServiceSettings,
+    )
     consumer = ServiceDefinition(
-        f"benchc_{tag}", consumer_metadata, messaging_tables(consumer_metadata), None,
-        consumes=[producer.name], event_handlers={EVENT: [apply]},
+        name=f"benchc_{tag}", metadata=consumer_metadata, tables=messaging_tables(consumer_metadata),
+        migrations_dir=None, settings_cls=ServiceSettings, consumes=[producer.name], event_handlers={EVENT: [apply]},
     )  # fmt: skip
     return Pipeline(tag, producer, consumer, ledger, effect)
 
