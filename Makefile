@@ -60,11 +60,9 @@ integration: install
 e2e: install
 	$(BIN)/pytest tests/e2e -q
 
+# Every benchmark beside its anchor, then bench/results/latest.{json,md} (see bench/__main__.py).
 bench: install
-	$(BIN)/python -m bench.eligibility_reassess
-	$(BIN)/python -m bench.registry_import
-	$(BIN)/python -m bench.finance_match
-	$(BIN)/python -m bench.notifications_chain
+	$(BIN)/python -m bench
 
 infra-up: install
 	deploy/local/kafka.sh start

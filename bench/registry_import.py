@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import csv
 import json
+import os
 import tempfile
 import time
 import uuid
@@ -42,7 +43,8 @@ from shared.identity import Principal, Role
 from shared.service import ServiceRuntime
 from tests.infra import postgres_url
 
-RESULTS = Path(__file__).parent / "results" / "registry_import.json"
+# SRDI_BENCH_RESULTS: where `make test`'s tiny run writes (bench/results.py); bench/results otherwise.
+RESULTS = Path(os.environ.get("SRDI_BENCH_RESULTS") or Path(__file__).parent / "results") / "registry_import.json"
 ANCHOR = "PostgreSQL COPY of the same rows into the same tables"
 
 
