@@ -21,6 +21,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    StringConstraints,
     field_validator,
     model_validator,
 )
@@ -30,6 +31,9 @@ from services.eligibility.domain.engine import assess
 from services.eligibility.domain.results import ConditionResult, Gap, IndicatorResult, TierResult
 from services.eligibility.domain.rulebook import RuleBook
 from services.eligibility.domain.vocabulary import Application, Decision, PassedVia, Status, Tier
+from shared.text import CLEAN, MAX_ITEMS, TRIMMED, TRIMMED_NFKC, ShortText
+
+Label = Annotated[str, StringConstraints(max_length=64), TRIMMED_NFKC, CLEAN]
 
 MAX_YUAN = Decimal(10) ** 12  # the batch columns hold |money| ≤ 10^12 yuan exactly
 
@@ -124,9 +128,9 @@ class QualityIn(ContractModel):
 class FieldIn(ContractModel):
     strategic_emerging: bool | None = None
     # Free text naming the sub-field ("key_basic_materials"); null means "not in any of them".
-    six_foundations: str | None = Field(default=None, max_length=64)
-    ten_industries: str | None = Field(default=None, max_length=64)
-    network_power: str | None = Field(default=None, max_length=64)
+    six_foundations: Label | None = None
+    ten_industries: Label | None = None
+    network_power: Label | None = None
     chain_gap_filling: bool | None = None
     time_honoured_brand: bool | None = None
     serves_chain_leader: bool | None = None
@@ -183,28 +187,32 @@ class ProfileIn(ContractModel):
     sme: bool | None = None
     established_on: date | None = None
     niche_years: Count | None = None
-    financials: list[FinancialYearIn] | None = None
+    financials: list[FinancialYearIn] | None = Field(default=None, max_length=MAX_ITEMS)
     ip: IpIn | None = None
     rd_institution: RdInstitutionIn | None = None
     digital_level: Annotated[int, Field(ge=1, le=4, strict=True)] | None = None
-    core_systems: list[Annotated[str, Field(max_length=32)]] | None = None
+    core_systems: list[Annotated[str, StringConstraints(max_length=32), TRIMMED, CLEAN]] | None = Field(
+        default=None, max_length=MAX_ITEMS
+    )
     quality: QualityIn | None = None
-    management_certs: list[Annotated[str, Field(max_length=64)]] | None = None
-    product_certs: list[Annotated[str, Field(max_length=32)]] | None = None
+    management_certs: list[Label] | None = Field(default=None, max_length=MAX_ITEMS)
+    product_certs: list[Annotated[str, StringConstraints(max_length=32), TRIMMED, CLEAN]] | None = Field(
+        default=None, max_length=MAX_ITEMS
+    )
     field: FieldIn | None = None
     national_market_share: Ratio | None = None
     champion: ChampionIn | None = None
-    awards: list[AwardIn] | None = None
-    maker_china: list[MakerChinaIn] | None = None
-    honours: list[HonourIn] | None = None
+    awards: list[AwardIn] | None = Field(default=None, max_length=MAX_ITEMS)
+    maker_china: list[MakerChinaIn] | None = Field(default=None, max_length=MAX_ITEMS)
+    honours: list[HonourIn] | None = Field(default=None, max_length=MAX_ITEMS)
     compliance: ComplianceIn | None = None
-    recognitions: list[RecognitionIn] | None = None
+    recognitions: list[RecognitionIn] | None = Field(default=None, max_length=MAX_ITEMS)
     # Keys are defined by the province's rule file; values are a choice, a flag or a number.
-    province_features: dict[Annotated[str, Field(max_length=64)], str | bool | int | None] | None = None
+    province_features: dict[Label, ShortText | bool | int | None] | None = Field(default=None, max_length=50)
     # Additions (optional) needed by the 2026 revision.
     international_market_share: Ratio | None = None
     market_position_attested: bool | None = None
-    evaluation_scores: list[EvaluationScoreIn] | None = None
+    evaluation_scores: list[EvaluationScoreIn] | None = Field(default=None, max_length=MAX_ITEMS)
 
     @field_validator("financials")
     @classmethod
@@ -217,7 +225,7 @@ class ProfileIn(ContractModel):
 
 class EvaluateRequest(ContractModel):
     assessment_year: Annotated[int, Field(ge=2000, le=2100, strict=True)]
-    tiers: list[Tier] | None = Field(default=None, min_length=1)
+    tiers: list[Tier] | None = Field(default=None, min_length=1, max_length=10)
     profile: ProfileIn
     # Additions (optional): the assessment date selects the rule version (default: 31 December of the
     # assessment year); a re-review is judged by the rules the recognition was granted under.

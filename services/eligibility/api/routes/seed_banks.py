@@ -9,7 +9,7 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from fastapi.responses import Response
 from openpyxl import Workbook
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import col, select
 
 from services.eligibility.api.deps import RuleBookDep, RuntimeDep
@@ -25,9 +25,13 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class SeedBankRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     year: int = Field(ge=2023, le=2100, description="the year the bank is for / 年度")
     tier: Literal["innovative_sme", "srdi_sme", "little_giant"]
-    prefecture: str | None = Field(default=None, description="province-wide when omitted (provincial operators)")
+    prefecture: str | None = Field(
+        default=None, pattern=r"^53[0-9]{2}$", description="province-wide when omitted (provincial operators)"
+    )
 
 
 def scope_of(principal: Principal, requested: str | None) -> str | None:
