@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from services.registry import validation
+from shared.money import Money as NonNegativeMoney
+from shared.money import SignedMoney
+from shared.text import MAX_ITEMS, Address, Code, Email, Name, PersonName, Phone, ShortText, Tag
 
 Tier = Literal["innovative_sme", "srdi_sme", "little_giant", "single_champion", "single_champion_provincial"]
-Money = Decimal
+Money = NonNegativeMoney
+CoreSystem = Literal["CAX", "CAM", "MES", "ERP", "OA", "CRM", "SRM"]
+Items: Any = Field(default_factory=list, max_length=MAX_ITEMS)
+# Free-form province features: flat, bounded keys and values.
+Features = dict[Tag, bool | int | ShortText | None]
 
 
 class IpSummary(BaseModel):
@@ -24,15 +31,17 @@ class IpSummary(BaseModel):
 
 
 class RdInstitution(BaseModel):
-    name: str | None = None
+    model_config = ConfigDict(extra="forbid")
+
+    name: ShortText | None = None
     level: Literal["national", "provincial", "municipal", "below_municipal"]
 
 
 class Award(BaseModel):
     level: Literal["national", "provincial"]
     year: int = Field(ge=1980, le=2100)
-    rank: int | None = Field(default=None, ge=1)
-    name: str | None = None
+    rank: int | None = Field(default=None, ge=1, le=100000)
+    name: ShortText | None = None
 
 
 class MakerChina(BaseModel):
@@ -51,7 +60,7 @@ class ComplianceRecord(BaseModel):
     ]
     since: date
     removed_on: date | None = Field(default=None, description="remediated / removed from the list on")
-    note: str | None = None
+    note: ShortText | None = None
 
 
 class EvaluationScore(BaseModel):
@@ -70,9 +79,9 @@ class Quality(BaseModel):
 
 class FieldFlags(BaseModel):
     strategic_emerging: bool = False
-    six_foundations: str | None = None
-    ten_industries: str | None = None
-    network_power: str | None = None
+    six_foundations: Tag | None = None
+    ten_industries: Tag | None = None
+    network_power: Tag | None = None
     chain_gap_filling: bool = False
     time_honoured_brand: bool = False
     serves_chain_leader: bool = False
@@ -94,33 +103,33 @@ class EnterpriseFacts(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    legal_representative: str | None = Field(default=None, max_length=100)
+    legal_representative: PersonName | None = None
     established_on: date | None = None
-    contact_phone: str | None = Field(default=None, max_length=40)
-    contact_email: str | None = Field(default=None, max_length=200)
-    address: str | None = Field(default=None, max_length=300)
-    niche_market: str | None = Field(default=None, max_length=300)
+    contact_phone: Phone | None = None
+    contact_email: Email | None = None
+    address: Address | None = None
+    niche_market: Address | None = None
     niche_since: int | None = Field(default=None, ge=1949, le=2100)
-    main_products: list[str] = Field(default_factory=list)
-    key_fields: list[str] = Field(default_factory=list)
+    main_products: list[ShortText] = Items
+    key_fields: list[Tag] = Items
     ip: IpSummary = Field(default_factory=IpSummary)
-    rd_institutions: list[RdInstitution] = Field(default_factory=list)
+    rd_institutions: list[RdInstitution] = Items
     digital_level: int | None = Field(default=None, ge=1, le=4)
-    core_systems: list[Literal["CAX", "CAM", "MES", "ERP", "OA", "CRM", "SRM"]] = Field(default_factory=list)
-    management_certs: list[str] = Field(default_factory=list)
-    product_certs: list[str] = Field(default_factory=list)
+    core_systems: list[CoreSystem] = Field(default_factory=list, max_length=7)
+    management_certs: list[ShortText] = Items
+    product_certs: list[ShortText] = Items
     quality: Quality = Field(default_factory=Quality)
     field_flags: FieldFlags = Field(default_factory=FieldFlags)
     national_market_share: Decimal | None = Field(default=None, ge=0, le=1)
     international_market_share: Decimal | None = Field(default=None, ge=0, le=1)
     market_position_attested: bool | None = Field(default=None, description="market share proven by evidence")
-    evaluation_scores: list[EvaluationScore] = Field(default_factory=list)
+    evaluation_scores: list[EvaluationScore] = Items
     champion: ChampionFacts = Field(default_factory=ChampionFacts)
-    awards: list[Award] = Field(default_factory=list)
-    maker_china: list[MakerChina] = Field(default_factory=list)
-    honours: list[Honour] = Field(default_factory=list)
-    compliance: list[ComplianceRecord] = Field(default_factory=list)
-    province_features: dict[str, Any] = Field(default_factory=dict)
+    awards: list[Award] = Items
+    maker_china: list[MakerChina] = Items
+    honours: list[Honour] = Items
+    compliance: list[ComplianceRecord] = Items
+    province_features: Features = Field(default_factory=dict, max_length=50)
 
     @field_validator("key_fields")
     @classmethod
@@ -134,10 +143,10 @@ class EnterpriseFacts(BaseModel):
 
 
 class EnterpriseCreate(EnterpriseFacts):
-    uscc: str
-    name: str = Field(min_length=2, max_length=200)
-    county_code: str
-    industry_code: str
+    uscc: Code
+    name: Name
+    county_code: Code
+    industry_code: Code
 
     @field_validator("uscc")
     @classmethod
@@ -160,36 +169,36 @@ class EnterpriseUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, min_length=2, max_length=200)
-    county_code: str | None = None
-    industry_code: str | None = None
-    legal_representative: str | None = None
+    name: Name | None = None
+    county_code: Code | None = None
+    industry_code: Code | None = None
+    legal_representative: PersonName | None = None
     established_on: date | None = None
-    contact_phone: str | None = None
-    contact_email: str | None = None
-    address: str | None = None
-    niche_market: str | None = None
+    contact_phone: Phone | None = None
+    contact_email: Email | None = None
+    address: Address | None = None
+    niche_market: Address | None = None
     niche_since: int | None = Field(default=None, ge=1949, le=2100)
-    main_products: list[str] | None = None
-    key_fields: list[str] | None = None
+    main_products: list[ShortText] | None = Field(default=None, max_length=MAX_ITEMS)
+    key_fields: list[Tag] | None = Field(default=None, max_length=MAX_ITEMS)
     ip: IpSummary | None = None
-    rd_institutions: list[RdInstitution] | None = None
+    rd_institutions: list[RdInstitution] | None = Field(default=None, max_length=MAX_ITEMS)
     digital_level: int | None = Field(default=None, ge=1, le=4)
-    core_systems: list[Literal["CAX", "CAM", "MES", "ERP", "OA", "CRM", "SRM"]] | None = None
-    management_certs: list[str] | None = None
-    product_certs: list[str] | None = None
+    core_systems: list[CoreSystem] | None = Field(default=None, max_length=7)
+    management_certs: list[ShortText] | None = Field(default=None, max_length=MAX_ITEMS)
+    product_certs: list[ShortText] | None = Field(default=None, max_length=MAX_ITEMS)
     quality: Quality | None = None
     field_flags: FieldFlags | None = None
     national_market_share: Decimal | None = Field(default=None, ge=0, le=1)
     international_market_share: Decimal | None = Field(default=None, ge=0, le=1)
     market_position_attested: bool | None = None
-    evaluation_scores: list[EvaluationScore] | None = None
+    evaluation_scores: list[EvaluationScore] | None = Field(default=None, max_length=MAX_ITEMS)
     champion: ChampionFacts | None = None
-    awards: list[Award] | None = None
-    maker_china: list[MakerChina] | None = None
-    honours: list[Honour] | None = None
-    compliance: list[ComplianceRecord] | None = None
-    province_features: dict[str, Any] | None = None
+    awards: list[Award] | None = Field(default=None, max_length=MAX_ITEMS)
+    maker_china: list[MakerChina] | None = Field(default=None, max_length=MAX_ITEMS)
+    honours: list[Honour] | None = Field(default=None, max_length=MAX_ITEMS)
+    compliance: list[ComplianceRecord] | None = Field(default=None, max_length=MAX_ITEMS)
+    province_features: Features | None = Field(default=None, max_length=50)
 
     @field_validator("county_code")
     @classmethod
@@ -212,15 +221,15 @@ class FinancialReportIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    operating_revenue: Money | None = Field(default=None, ge=0)
-    main_business_revenue: Money | None = Field(default=None, ge=0)
-    rd_expense: Money | None = Field(default=None, ge=0)
-    net_profit: Money | None = None
-    total_assets: Money | None = Field(default=None, ge=0)
-    total_liabilities: Money | None = Field(default=None, ge=0)
-    employees: int | None = Field(default=None, ge=0)
-    rd_staff: int | None = Field(default=None, ge=0)
-    new_equity_financing: Money | None = Field(default=None, ge=0)
+    operating_revenue: Money | None = None
+    main_business_revenue: Money | None = None
+    rd_expense: Money | None = None
+    net_profit: SignedMoney | None = None
+    total_assets: Money | None = None
+    total_liabilities: Money | None = None
+    employees: int | None = Field(default=None, ge=0, le=10_000_000)
+    rd_staff: int | None = Field(default=None, ge=0, le=10_000_000)
+    new_equity_financing: Money | None = None
     audited: bool | None = None
 
     @model_validator(mode="after")
@@ -238,7 +247,7 @@ class RecognitionIn(BaseModel):
 
     tier: Tier
     level: Literal["national", "provincial"]
-    batch: str | None = Field(default=None, max_length=60)
+    batch: Annotated[ShortText, Field(max_length=60)] | None = None
     valid_from: date
     valid_to: date | None = Field(default=None, description="defaults to three years after valid_from")
 
