@@ -55,6 +55,11 @@ class ServiceSettings(BaseSettings):
     # Test-only fault injection: the relay hangs after publishing and before marking rows, so a test
     # can SIGKILL it in exactly that window. Never set in production.
     fault_relay_hang_after_publish: bool = False
+    # /metrics: who may scrape it (shared.http_security). Default: loopback only.
+    metrics_allowed_networks: list[str] = Field(default_factory=lambda: ["127.0.0.0/8", "::1/128"])
+    metrics_key: str = ""
+    # TLS is terminated in front of the service (ingress, nginx): send HSTS.
+    tls_terminated: bool = False
 
     @model_validator(mode="after")
     def _refuse_missing_secrets(self) -> ServiceSettings:
