@@ -25,9 +25,12 @@ from services.registry import access, commands, validation
 from services.registry.api.schemas import EnterpriseCreate, FinancialReportIn
 from services.registry.domain.importing import (
     HEADER_OF,
+    UNREADABLE,
+    ImportFileError,
     ParsedRow,
     RowProblem,
     check_headers,
+    check_upload,
     iter_rows_csv,
     iter_rows_xlsx,
     parse_row,
@@ -77,6 +80,7 @@ def count_rows(path: Path) -> int:
 async def run_import(runtime: ServiceRuntime, job_id: str, path: Path, principal: Principal, dry_run: bool,
                      chunk_rows: int = 500) -> None:  # fmt: skip
     try:
+        await asyncio.to_thread(check_upload, str(path), path.suffix.lower())
         await _set(runtime, job_id, status="running", total_rows=await asyncio.to_thread(count_rows, path))
         header_problems = check_headers(await asyncio.to_thread(headers_of, path))
         if header_problems:
@@ -89,9 +93,13 @@ async def run_import(runtime: ServiceRuntime, job_id: str, path: Path, principal
             outcome = await apply_chunk(runtime, chunk, principal, dry_run, seen)
             await _record(runtime, job_id, outcome, processed=len(chunk))
         await _set(runtime, job_id, status="done", finished_at=_now())
-    except Exception as error:
+    except ImportFileError as error:
+        log.warning("import %s refused: %s", job_id, error.en)
+        await _set(runtime, job_id, status="failed", error=error.reason[:500], finished_at=_now())
+    except Exception:
+        # The reason is stated, never the parser's own words (which leak internals and help no clerk).
         log.exception("import %s failed", job_id)
-        await _set(runtime, job_id, status="failed", error=str(error)[:500], finished_at=_now())
+        await _set(runtime, job_id, status="failed", error=UNREADABLE.reason, finished_at=_now())
     finally:
         path.unlink(missing_ok=True)
 

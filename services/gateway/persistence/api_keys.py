@@ -12,7 +12,9 @@ from shared.identity import Principal, Role
 from shared.uow import UnitOfWork
 
 
-async def create_key(uow: UnitOfWork, role: Role, tenant: str | None, name: str) -> tuple[ApiKey, NewKey]:
+async def create_key(
+    uow: UnitOfWork, role: Role, tenant: str | None, name: str, scopes: list[str] | None = None
+) -> tuple[ApiKey, NewKey]:
     new_key = generate_key()
     row = ApiKey(
         prefix=new_key.prefix,
@@ -20,6 +22,7 @@ async def create_key(uow: UnitOfWork, role: Role, tenant: str | None, name: str)
         role=role.value,
         tenant=tenant,
         name=name,
+        scopes=" ".join(scopes or []),
         created_at=datetime.now(UTC),
     )
     uow.session.add(row)
@@ -34,4 +37,5 @@ async def authenticate(uow: UnitOfWork, plaintext: str) -> Principal | None:
     row = (await uow.session.exec(select(ApiKey).where(ApiKey.prefix == prefix))).first()
     if row is None or row.revoked_at is not None or not matches(plaintext, row.key_hash):
         return None
-    return Principal(role=Role(row.role), tenant=row.tenant, subject=f"key:{row.prefix}", name=row.name)
+    return Principal(role=Role(row.role), tenant=row.tenant, subject=f"key:{row.prefix}", name=row.name,
+                     scopes=tuple((row.scopes or "").split()))  # fmt: skip

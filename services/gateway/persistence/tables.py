@@ -27,5 +27,6 @@ class ApiKey(GatewayTable, table=True):
     role: str = Field(max_length=40)
     tenant: str | None = Field(default=None, max_length=64)
     name: str = Field(max_length=200)
+    scopes: str = Field(default="", max_length=200)  # purpose scopes, space-separated (shared.identity.SCOPES)
     created_at: datetime
     revoked_at: datetime | None = None

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import io
 from typing import Any, Literal
 
 from fastapi import APIRouter
 from fastapi.responses import Response
-from openpyxl import Workbook
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import col, select
 
@@ -19,6 +17,7 @@ from services.eligibility.seed_banks import compute, load_candidates, to_row
 from shared.api import PrincipalDep
 from shared.identity import Principal, Role
 from shared.problems import Problem, forbidden, not_found
+from shared.xlsx import SafeWorkbook
 
 router = APIRouter(prefix="/api/v1/eligibility", tags=["seed-banks"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -108,24 +107,14 @@ async def show_seed_bank(bank_id: str, principal: PrincipalDep, runtime: Runtime
 @router.get("/seed-banks/{bank_id}/export.xlsx", summary="Export a seed bank / 导出种子库")
 async def export_seed_bank(bank_id: str, principal: PrincipalDep, runtime: RuntimeDep) -> Response:
     bank = await _visible(principal, runtime, bank_id)
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("种子库" if bank.kind == "seed_bank" else "目标名单")
+    workbook = SafeWorkbook()
+    sheet = workbook.sheet("种子库" if bank.kind == "seed_bank" else "目标名单")
     sheet.append([f"{bank.year}年 {bank.tier}", f"报备截止 filing by {bank.filing_deadline}", f"规则 {bank.rule_set}"])
-    sheet.append(
-        [
-            "排名 rank",
-            "统一社会信用代码",
-            "企业名称",
-            "州市 prefecture",
-            "接近度 closeness",
-            "结论 decision",
-            "得分 score",
-        ]
-    )
+    sheet.append(["排名 rank", "统一社会信用代码", "企业名称", "州市 prefecture", "接近度 closeness", "结论 decision",
+                  "得分 score"])  # fmt: skip
     for entry in bank.entries:
         sheet.append([entry["rank"], entry["enterprise_id"], entry["name"], entry["prefecture"], entry["closeness"],
                       entry["decision"], entry["score"]])  # fmt: skip
-    buffer = io.BytesIO()
-    workbook.save(buffer)
+    content = await asyncio.to_thread(workbook.to_bytes)
     name = f"seed-bank-{bank.year}-{bank.tier}.xlsx"
-    return Response(buffer.getvalue(), media_type=XLSX, headers={"Content-Disposition": f"attachment; filename={name}"})
+    return Response(content, media_type=XLSX, headers={"Content-Disposition": f"attachment; filename={name}"})
