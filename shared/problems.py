@@ -133,6 +133,7 @@ _ZH_BY_TYPE = {
     "json_too_deep": "JSON 嵌套过深",
     "json_non_finite": "NaN、Infinity 不是合法的 JSON 数字",
     "json_too_large": "JSON 内容过大",
+    "json_lone_surrogate": "含有无法编码的字符（孤立的代理项）",
 }
 
 
@@ -182,8 +183,11 @@ def _safe_value(value: Any) -> Any:
         return str(value)
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**30:
         return str(value)[:40] + "…"
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value if not isinstance(value, str) or len(value) < 200 else value[:200] + "…"
+    if isinstance(value, str):
+        value = value.encode("utf-8", errors="backslashreplace").decode("utf-8")  # lone surrogates
+        return value if len(value) < 200 else value[:200] + "…"
+    if isinstance(value, (int, float, bool)) or value is None:
+        return value
     return None
 
 

@@ -45,15 +45,20 @@ def _parse_float(literal: str) -> Any:
     return _Exact(str(Decimal(literal)))
 
 
-def _depth_and_marks(value: Any) -> tuple[int, list[tuple[str, str]], bool]:
-    """Nesting depth, (path, literal) of every NaN/Infinity, whether any number was kept as text."""
+def _scan(value: Any) -> tuple[int, list[tuple[str, str]], bool]:
+    """Nesting depth; (path, problem) of every NaN/Infinity and every text with a lone surrogate
+    (it cannot be stored or sent anywhere as UTF-8); whether any number was kept as text."""
     depth, marks, exact = 0, [], False
     stack: list[tuple[Any, str, int]] = [(value, "", 1)]
     while stack:
         node, path, level = stack.pop()
         if isinstance(node, dict):
             depth = max(depth, level)
-            stack.extend((v, f"{path}.{k}" if path else str(k), level + 1) for k, v in node.items())
+            for k, v in node.items():
+                key_path = f"{path}.{k}" if path else str(k)
+                if not _encodable(k):
+                    marks.append((key_path, "surrogate"))
+                stack.append((v, key_path, level + 1))
         elif isinstance(node, list):
             depth = max(depth, level)
             stack.extend((v, f"{path}[{i}]", level + 1) for i, v in enumerate(node))
@@ -61,7 +66,19 @@ def _depth_and_marks(value: Any) -> tuple[int, list[tuple[str, str]], bool]:
             marks.append((path or "body", node.literal))
         elif isinstance(node, _Exact):
             exact = True
+        elif isinstance(node, str) and not _encodable(node):
+            marks.append((path or "body", "surrogate"))
     return depth, marks, exact
+
+
+def _encodable(text: str) -> bool:
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def check_json(raw: bytes) -> bytes:
@@ -76,13 +93,20 @@ def check_json(raw: bytes) -> bytes:
                        f"嵌套超过 {MAX_DEPTH} 层") from None  # fmt: skip
     except (ValueError, UnicodeDecodeError) as error:
         raise _invalid("body", "json_invalid", f"not valid JSON: {str(error)[:120]}", "不是有效的 JSON") from None
-    depth, marks, exact = _depth_and_marks(document)
+    depth, marks, exact = _scan(document)
     if marks:
+        errors = [
+            FieldError(path, "json_lone_surrogate", "text with a lone surrogate (not encodable as UTF-8)",
+                       "含有无法编码的字符（孤立的代理项）")
+            if what == "surrogate"
+            else FieldError(path, "json_non_finite", f"{what} is not a JSON number; send a finite number",
+                            "NaN、Infinity 不是合法的 JSON 数字", what)
+            for path, what in marks
+        ]  # fmt: skip
         raise Problem(
             422, "validation-failed", "The request is not valid", "请求数据校验未通过",
-            detail="NaN and Infinity are not JSON numbers", detail_zh="NaN、Infinity 不是合法的 JSON 数字",
-            errors=[FieldError(path, "json_non_finite", f"{literal} is not a JSON number; send a finite number",
-                               "NaN、Infinity 不是合法的 JSON 数字", literal) for path, literal in marks],
+            detail=f"{len(errors)} field(s) failed validation", detail_zh=f"{len(errors)} 个字段未通过校验",
+            errors=errors,
         )  # fmt: skip
     if depth > MAX_DEPTH:
         raise _invalid("body", "json_too_deep", f"nested deeper than {MAX_DEPTH} levels", f"嵌套超过 {MAX_DEPTH} 层")

@@ -15,6 +15,8 @@ from shared.text import MAX_ITEMS, Address, Code, Email, Name, PersonName, Phone
 
 Tier = Literal["innovative_sme", "srdi_sme", "little_giant", "single_champion", "single_champion_provincial"]
 Money = NonNegativeMoney
+# A fraction (0.12 = 12%) with at most six decimals, as the columns hold it.
+Share = Annotated[Decimal, Field(ge=0, le=1, decimal_places=6)]
 CoreSystem = Literal["CAX", "CAM", "MES", "ERP", "OA", "CRM", "SRM"]
 Items: Any = Field(default_factory=list, max_length=MAX_ITEMS)
 # Free-form province features: flat, bounded keys and values.
@@ -22,6 +24,8 @@ Features = dict[Tag, bool | int | ShortText | None]
 
 
 class IpSummary(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     class1_high_value: int = Field(default=0, ge=0)
     class1_self_developed: int = Field(default=0, ge=0)
     class1: int = Field(default=0, ge=0)
@@ -38,6 +42,8 @@ class RdInstitution(BaseModel):
 
 
 class Award(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     level: Literal["national", "provincial"]
     year: int = Field(ge=1980, le=2100)
     rank: int | None = Field(default=None, ge=1, le=100000)
@@ -45,16 +51,22 @@ class Award(BaseModel):
 
 
 class MakerChina(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     year: int = Field(ge=2010, le=2100)
     group: Literal["top500", "top50"]
 
 
 class Honour(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     type: Literal["high_tech_enterprise", "tech_innovation_demo", "ip_advantage", "ip_demo"]
     valid_until: date
 
 
 class ComplianceRecord(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     kind: Literal[
         "abnormal_operation_list", "serious_dishonesty_list", "major_accident", "prohibited_products", "tax_evasion"
     ]
@@ -66,11 +78,15 @@ class ComplianceRecord(BaseModel):
 class EvaluationScore(BaseModel):
     """MIIT's SRDI development evaluation score (工信厅企业〔2024〕75号), as published — never computed here."""
 
+    model_config = ConfigDict(extra="forbid")
+
     year: int = Field(ge=2024, le=2100)
-    score: Decimal = Field(ge=0, le=100)
+    score: Decimal = Field(ge=0, le=100, decimal_places=2)
 
 
 class Quality(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     provincial_quality_award: bool = False
     quality_system_certified: bool = False
     own_brand: bool = False
@@ -78,6 +94,8 @@ class Quality(BaseModel):
 
 
 class FieldFlags(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     strategic_emerging: bool = False
     six_foundations: Tag | None = None
     ten_industries: Tag | None = None
@@ -88,10 +106,12 @@ class FieldFlags(BaseModel):
 
 
 class ChampionFacts(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     global_rank: int | None = Field(default=None, ge=1)
     national_rank: int | None = Field(default=None, ge=1)
     provincial_rank: int | None = Field(default=None, ge=1)
-    product_revenue_share: Decimal | None = Field(default=None, ge=0, le=1)
+    product_revenue_share: Share | None = None
     new_product: bool | None = None
     technology_leading: Literal["international", "domestic", "none"] | None = None
     profit_above_industry: bool | None = None
@@ -120,8 +140,8 @@ class EnterpriseFacts(BaseModel):
     product_certs: list[ShortText] = Items
     quality: Quality = Field(default_factory=Quality)
     field_flags: FieldFlags = Field(default_factory=FieldFlags)
-    national_market_share: Decimal | None = Field(default=None, ge=0, le=1)
-    international_market_share: Decimal | None = Field(default=None, ge=0, le=1)
+    national_market_share: Share | None = None
+    international_market_share: Share | None = None
     market_position_attested: bool | None = Field(default=None, description="market share proven by evidence")
     evaluation_scores: list[EvaluationScore] = Items
     champion: ChampionFacts = Field(default_factory=ChampionFacts)
@@ -189,8 +209,8 @@ class EnterpriseUpdate(BaseModel):
     product_certs: list[ShortText] | None = Field(default=None, max_length=MAX_ITEMS)
     quality: Quality | None = None
     field_flags: FieldFlags | None = None
-    national_market_share: Decimal | None = Field(default=None, ge=0, le=1)
-    international_market_share: Decimal | None = Field(default=None, ge=0, le=1)
+    national_market_share: Share | None = None
+    international_market_share: Share | None = None
     market_position_attested: bool | None = None
     evaluation_scores: list[EvaluationScore] | None = Field(default=None, max_length=MAX_ITEMS)
     champion: ChampionFacts | None = None
