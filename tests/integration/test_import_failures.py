@@ -129,5 +129,7 @@ async def test_every_hostile_file_fails_with_a_stated_reason_and_changes_nothing
 
 async def test_a_disallowed_file_type_is_refused_at_upload(platform: RunningPlatform) -> None:
     admin = await platform.client(Role.ADMIN)
-    response = await admin.post("/api/v1/registry/imports", files={"file": ("tool.exe", PNG, "application/x-msdownload")})
+    response = await admin.post(
+        "/api/v1/registry/imports", files={"file": ("tool.exe", PNG, "application/x-msdownload")}
+    )
     assert response.status_code == 415 and response.json()["title_zh"]
