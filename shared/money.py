@@ -15,9 +15,9 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, PlainSerializer, WithJsonSchema
 from pydantic_core import PydanticCustomError
-from sqlalchemy import Numeric
+from sqlalchemy import BigInteger, Numeric
 from sqlalchemy.engine import Dialect
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 MAX_YUAN = Decimal(10) ** 14
 CENT = Decimal("0.01")
@@ -80,6 +80,10 @@ class MoneyType(TypeDecorator[Decimal]):
 
     impl = Numeric(MONEY_PRECISION, MONEY_SCALE)
     cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        # Not NUMERIC on SQLite: its result processor would read the cents back through a float.
+        return dialect.type_descriptor(BigInteger() if dialect.name == "sqlite" else self.impl)
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
         if value is None:
