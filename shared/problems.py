@@ -134,6 +134,7 @@ _ZH_BY_TYPE = {
     "json_non_finite": "NaN、Infinity 不是合法的 JSON 数字",
     "json_too_large": "JSON 内容过大",
     "json_lone_surrogate": "含有无法编码的字符（孤立的代理项）",
+    "json_integer_out_of_range": "整数超出 64 位范围",
 }
 
 

@@ -2,7 +2,8 @@
 
 - **JSON bodies** are parsed strictly once: ``NaN``/``Infinity`` (which Python's ``json`` accepts
   but JSON does not), nesting deeper than :data:`MAX_DEPTH` and bodies above
-  :data:`MAX_JSON_BYTES` are a 422/413 problem naming the field. A number a float cannot hold
+  :data:`MAX_JSON_BYTES`, integers beyond 64 bits and lone surrogates are a 422/413 problem naming
+  the field. A number a float cannot hold
   exactly (``99999999999999.99``, a 36-digit amount, ``1e400``) is handed to the route as its exact
   decimal text, so Decimal fields (money) never go through a float; numbers a float holds exactly
   pass unchanged.
@@ -68,6 +69,8 @@ def _scan(value: Any) -> tuple[int, list[tuple[str, str]], bool]:
             exact = True
         elif isinstance(node, str) and not _encodable(node):
             marks.append((path or "body", "surrogate"))
+        elif isinstance(node, int) and not isinstance(node, bool) and not -(2**63) <= node < 2**63:
+            marks.append((path or "body", "int64"))
     return depth, marks, exact
 
 
@@ -99,6 +102,8 @@ def check_json(raw: bytes) -> bytes:
             FieldError(path, "json_lone_surrogate", "text with a lone surrogate (not encodable as UTF-8)",
                        "含有无法编码的字符（孤立的代理项）")
             if what == "surrogate"
+            else FieldError(path, "json_integer_out_of_range", "integer beyond the 64-bit range", "整数超出 64 位范围")
+            if what == "int64"
             else FieldError(path, "json_non_finite", f"{what} is not a JSON number; send a finite number",
                             "NaN、Infinity 不是合法的 JSON 数字", what)
             for path, what in marks

@@ -167,6 +167,7 @@ def field_values(document: dict[str, Any], schema: dict[str, Any]) -> Iterator[t
             yield "control item", ["ab\x00cd"]
         if kind_of(items) in ("integer", "number"):
             yield "item text", ["abc"]
+            yield "item huge", [10**40]
         yield "too many items", [None] * ((limit or 10_000) + 1)
     elif kind == "object":
         yield "wrong type: text", "x"

@@ -5,18 +5,19 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import col, select
 
 from services.eligibility.api.deps import RuleBookDep, RuntimeDep
+from services.eligibility.domain.catalogues import default_targets
 from services.eligibility.domain.vocabulary import Tier
 from services.eligibility.persistence.tables import SeedBank
 from services.eligibility.seed_banks import compute, load_candidates, to_row
 from shared.api import PrincipalDep
 from shared.identity import Principal, Role
-from shared.problems import Problem, forbidden, not_found
+from shared.problems import FieldError, Problem, forbidden, not_found
 from shared.xlsx import SafeWorkbook
 
 router = APIRouter(prefix="/api/v1/eligibility", tags=["seed-banks"])
@@ -43,7 +44,23 @@ def scope_of(principal: Principal, requested: str | None) -> str | None:
     return requested
 
 
+def check_request(body: SeedBankRequest) -> None:
+    """The plan's years and the province's prefectures, as a 422 naming the field (not a 500)."""
+    targets = default_targets()
+    plan = targets.plan(targets.seed_bank_plan)
+    if body.year not in plan.years:
+        raise Problem(422, "validation-failed", "The request is not valid", "请求数据校验未通过",
+                      errors=[FieldError("year", "year_not_planned", f"the seed-bank plan covers {plan.years}",
+                                         f"种子库计划仅覆盖 {plan.years} 年度", body.year)])  # fmt: skip
+    known = {p.code[:4] for p in targets.prefectures}
+    if body.prefecture is not None and body.prefecture not in known:
+        raise Problem(422, "validation-failed", "The request is not valid", "请求数据校验未通过",
+                      errors=[FieldError("prefecture", "unknown_prefecture", "not a prefecture of Yunnan",
+                                         "不是云南省的州（市）代码", body.prefecture)])  # fmt: skip
+
+
 async def _build(body: SeedBankRequest, kind: str, principal: Principal, runtime: Any, book: Any) -> dict[str, Any]:
+    check_request(body)
     prefecture = scope_of(principal, body.prefecture)
     async with runtime.uow() as uow:
         candidates, names = await load_candidates(uow, body.year, prefecture)
@@ -77,7 +94,7 @@ async def build_target_list(
 
 @router.get("/seed-banks", summary="Seed banks and target lists / 种子库列表")
 async def list_seed_banks(
-    principal: PrincipalDep, runtime: RuntimeDep, year: int | None = None
+    principal: PrincipalDep, runtime: RuntimeDep, year: int | None = Query(default=None, ge=2000, le=2100)
 ) -> list[dict[str, Any]]:
     scope = scope_of(principal, None)
     query = select(SeedBank).order_by(col(SeedBank.created_at).desc())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from services.registry import access, commands, queries, validation
@@ -127,7 +127,12 @@ async def list_enterprises(
     response_model=FinancialReportPublic,
 )  # fmt: skip
 async def put_financials(
-    uscc: str, year: int, body: FinancialReportIn, principal: PrincipalDep, runtime: RuntimeDep, response: Response
+    uscc: str,
+    year: Annotated[int, Path(ge=1990, le=2100, description="the financial year / 财务年度")],
+    body: FinancialReportIn,
+    principal: PrincipalDep,
+    runtime: RuntimeDep,
+    response: Response,
 ) -> Any:
     async with runtime.uow() as uow:
         enterprise = access.check_write(principal, await uow.session.get(Enterprise, uscc.upper()))
