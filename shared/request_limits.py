@@ -142,7 +142,7 @@ def check_url(path: str, query_string: bytes) -> None:
         raise _invalid("path", "text_forbidden_characters", f"the path contains control or invisible characters "
                        f"({', '.join(bad[:3])})", "请求路径含有控制字符或不可见字符")  # fmt: skip
     try:
-        pairs = parse_qsl(query_string.decode("utf-8", errors="strict"), keep_blank_values=True)
+        pairs = parse_qsl(query_string.decode("utf-8"), keep_blank_values=True, errors="strict")
     except UnicodeDecodeError:
         raise _invalid("query", "string_unicode", "the query string is not UTF-8", "查询参数不是 UTF-8 编码") from None
     for name, value in pairs:

@@ -101,3 +101,21 @@ async def test_every_text_field_of_every_write_operation_has_a_length_limit(plat
     document = (await platform.gateway.get("/openapi.json")).json()
     unbounded = unbounded_strings(document)
     assert unbounded == [], "\n".join(unbounded)
+
+
+async def test_every_operation_documents_its_problem_responses(platform: RunningPlatform) -> None:
+    document = (await platform.gateway.get("/openapi.json")).json()
+    problem = document["components"]["schemas"]["Problem"]
+    assert {"title", "title_zh", "detail", "detail_zh", "request_id", "errors"} <= set(problem["properties"])
+    undocumented = []
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            for status in ("401", "403", "404", "409", "412", "422", "428", "429"):
+                content = operation["responses"].get(status, {}).get("content", {})
+                if content.get("application/problem+json", {}).get("schema") != {
+                    "$ref": "#/components/schemas/Problem"
+                }:
+                    undocumented.append(f"{method.upper()} {path} {status}")
+                if "application/json" in content:
+                    undocumented.append(f"{method.upper()} {path} {status} also as application/json")
+    assert undocumented == []
