@@ -11,6 +11,7 @@ strings where only a code, a date, an enum or a number is acceptable, hostile pa
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ SQL_INJECTION = ["' OR '1'='1", "1; DROP TABLE enterprise; --", '" OR ""="', "1'
 TEMPLATE_INJECTION = ["{{7*7}}", "${7*7}", "<%= 7*7 %>", "#{7*7}", "{{config.__class__.__init__.__globals__}}"]
 CONTROL_TEXTS = ["ab\x00cd", "ab\x07cd", "ab\u200bcd", "ab\u202ecd", "ab\ufeffcd", "ab\x1bcd"]
 FULL_WIDTH_DIGITS = "２０２５"
+_TURNS = itertools.count()
 
 
 @dataclass
@@ -117,7 +119,9 @@ def field_values(document: dict[str, Any], schema: dict[str, Any]) -> Iterator[t
     if kind == "string":
         limit = schema.get("maxLength")
         yield "over-long", "x" * ((limit or 100_000) + 1)
-        for text in CONTROL_TEXTS:
+        # Two of the control/invisible texts per field, in turn, so that every one is sent somewhere.
+        turn = next(_TURNS)
+        for text in (CONTROL_TEXTS[turn % len(CONTROL_TEXTS)], CONTROL_TEXTS[(turn + 1) % len(CONTROL_TEXTS)]):
             yield f"control {text.encode('unicode_escape').decode()}", text
         yield "lone surrogate", "ab\ud800cd"
         yield "wrong type: number", 12345
