@@ -131,7 +131,7 @@ async def test_money_is_exact_to_the_cent_and_bounded(platform: RunningPlatform)
     assert (await admin.post(ENTERPRISES, json=body)).status_code == 201
     url = f"{ENTERPRISES}/{body['uscc']}/financials"
     largest = "99999999999999.99"  # a float cannot hold it; the SQLite float column used to round it
-    raw = (b'{"operating_revenue": 99999999999999.99, "net_profit": "-12345678901234.57", "total_assets": 1e2}')
+    raw = b'{"operating_revenue": 99999999999999.99, "net_profit": "-12345678901234.57", "total_assets": 1e2}'
     put = await admin.put(f"{url}/2025", content=raw, headers={"content-type": "application/json"})
     assert put.status_code == 201, put.text
     assert put.json()["operating_revenue"] == largest
@@ -185,6 +185,12 @@ async def test_platforms_see_contacts_masked_unless_their_key_grants_them_and_ev
     assert [(a.role, a.filter, a.rows, a.contacts_unmasked) for a in audit] == [
         ("platform", {"county": "530102"}, 1, False), ("platform", {}, 1, True)]  # fmt: skip
     assert all(a.subject.startswith("key:") and a.exported_at for a in audit)
+    logged = (await admin.get("/api/v1/registry/audit/exports")).json()
+    assert [(e["role"], e["filter"], e["rows"]) for e in logged] == [
+        ("platform", {}, 1),
+        ("platform", {"county": "530102"}, 1),
+    ]
+    assert (await plain.get("/api/v1/registry/audit/exports")).status_code == 403
     unknown_scope = await admin.post("/api/v1/gateway/api-keys",
                                      json={"role": "platform", "name": "x", "scopes": ["everything"]})  # fmt: skip
     assert unknown_scope.status_code == 422

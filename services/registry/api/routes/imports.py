@@ -230,3 +230,20 @@ async def _audit(uow: Any, principal: Principal, export: str, filters: dict[str,
                                 export=export, filter=filters, rows=rows,
                                 contacts_unmasked=access.sees_contacts(principal),
                                 exported_at=datetime.now(UTC)))  # fmt: skip
+
+
+@router.get("/audit/exports", summary="Export audit log / 导出审计日志")
+async def export_audit_log(
+    principal: PrincipalDep,
+    runtime: RuntimeDep,
+    subject: str | None = Query(default=None, max_length=200, description="only this caller"),
+    limit: int = Query(default=100, ge=1, le=1000),
+) -> list[dict[str, Any]]:
+    """Who exported what, when and with which filter — newest first (administrators only)."""
+    if principal.role is not Role.ADMIN:
+        raise forbidden("administrators only", "仅管理员可查看审计日志")
+    query = select(ExportAudit).order_by(col(ExportAudit.id).desc()).limit(limit)
+    if subject is not None:
+        query = query.where(ExportAudit.subject == subject)
+    async with runtime.uow() as uow:
+        return [row.model_dump(mode="json") for row in await uow.session.exec(query)]
