@@ -40,6 +40,7 @@ e2e: install
 bench: install
 	$(BIN)/python -m bench.eligibility_reassess
 	$(BIN)/python -m bench.registry_import
+	$(BIN)/python -m bench.finance_match
 
 infra-up: install
 	deploy/local/kafka.sh start

@@ -12,3 +12,6 @@ EVENTS_CONSUMED = Counter("srdi_events_consumed_total", "Events handled by consu
 EVENTS_DEAD_LETTERED = Counter(
     "srdi_events_dead_lettered_total", "Events sent to the dead-letter store", ["consumer", "type"]
 )
+WEBHOOK_ATTEMPTS = Counter(
+    "srdi_webhook_attempts_total", "Outgoing webhook delivery attempts", ["owner_service", "outcome"]
+)

@@ -6,20 +6,36 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from services.finance_match.api.routes import banks, feed, needs, pairings, stats
 from services.finance_match.config import FinanceMatchSettings
+from services.finance_match.demo import seed_demo_on_start
 from services.finance_match.handlers import EVENT_HANDLERS
+from services.finance_match.jobs import deadline_loop, webhook_worker
 from services.finance_match.persistence.tables import messaging, metadata
 from shared.service import ServiceDefinition, ServiceRuntime, create_service_app
+
+
+async def on_start(runtime: ServiceRuntime) -> None:
+    settings = runtime.settings
+    assert isinstance(settings, FinanceMatchSettings)
+    worker = webhook_worker(runtime)
+    runtime.state["webhook_worker"] = worker
+    runtime.spawn(worker.run_forever(), "webhooks")
+    runtime.spawn(deadline_loop(runtime, settings.finance_match_deadline_check_seconds), "deadlines")
+    await seed_demo_on_start(runtime)
+
 
 DEFINITION = ServiceDefinition(
     name="finance_match",
     metadata=metadata,
     tables=messaging,
     migrations_dir=Path(__file__).parent / "migrations",
-    routers=[],
+    routers=[banks.router, needs.router, feed.router, pairings.router, stats.router],
+    consumes=["registry", "eligibility"],
     event_handlers=EVENT_HANDLERS,
     settings_cls=FinanceMatchSettings,
-    description="Banks, products, financing needs and matching / 金融对接",
+    on_start=on_start,
+    description="Banks, products, financing needs, ranked matching, paired banks, the bank feed / 金融对接",
 )
 
 

@@ -28,6 +28,7 @@ def demo_identities(enterprise_uscc: str | None) -> list[tuple[Role, str | None,
         (Role.PREFECTURE_OPERATOR, "5325", "红河州工信局 / Honghe operator"),
         (Role.OFFICER, "officer-001", "助企服务员 / service officer"),
         (Role.BANK, "bank-ynrcc", "云南农信 / demo bank"),
+        (Role.BANK, "bank-fudian", "富滇银行 / second demo bank"),
         (Role.PLATFORM, "platform-yn-gov", "一部手机办事通 / government platform"),
     ]
     if enterprise_uscc:

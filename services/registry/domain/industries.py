@@ -91,8 +91,11 @@ def validate_class_code(raw: str) -> str:
     """The canonical class code (C3985) or :class:`IndustryCodeError` saying what is wrong."""
     match = _CLASS_CODE.match(normalise(raw))
     if match is None:
-        raise IndustryCodeError("format", "行业代码应为门类字母加4位数字（如 C3985）或4位数字（如 3985）",
-                                "an industry code is a section letter and 4 digits (C3985) or 4 digits (3985)")
+        raise IndustryCodeError(
+            "format",
+            "行业代码应为门类字母加4位数字（如 C3985）或4位数字（如 3985）",
+            "an industry code is a section letter and 4 digits (C3985) or 4 digits (3985)",
+        )
     letter, digits = match.groups()
     division = divisions().get(digits[:2])
     if division is None:

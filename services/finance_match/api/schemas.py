@@ -1,0 +1,138 @@
+"""Request and response schemas of the finance_match API (tables live in persistence/tables.py)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from services.finance_match.domain.vocabulary import TIERS, Collateral, Consent, DeclineReason, ProductType
+
+Money = Annotated[Decimal, Field(gt=0, le=Decimal("100000000000"), max_digits=20, decimal_places=2)]
+Percent = Annotated[Decimal, Field(ge=Decimal("-5"), le=Decimal("36"), max_digits=6, decimal_places=2)]
+Prefecture = Annotated[str, Field(pattern=r"^53\d{2}$")]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class BranchIn(_In):
+    prefecture_code: Prefecture
+    name: str = Field(min_length=1, max_length=200)
+    contact: str = Field(default="", max_length=200)
+
+
+class BankIn(_In):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,38}$")
+    name: str = Field(min_length=1, max_length=200)
+    name_en: str = Field(default="", max_length=200)
+    response_working_days: int = Field(default=3, ge=1, le=30)
+    pairing_capacity: int = Field(default=200, ge=0, le=100000)
+    branches: list[BranchIn] = Field(default_factory=list, max_length=20)
+
+
+class LprIn(_In):
+    effective_on: date
+    one_year: Percent
+    five_year: Percent
+
+
+class ProductIn(_In):
+    name: str = Field(min_length=1, max_length=200)
+    product_type: ProductType
+    description: str = Field(default="", max_length=2000)
+    amount_min: Money
+    amount_max: Money
+    term_min_months: int = Field(ge=1, le=360)
+    term_max_months: int = Field(ge=1, le=360)
+    spread_min: Percent
+    spread_max: Percent
+    tiers: list[str] = Field(default_factory=list, max_length=4)
+    prefectures: list[Prefecture] = Field(default_factory=list, max_length=16)
+    industries: list[Annotated[str, Field(pattern=r"^[A-T]\d{0,4}$")]] = Field(default_factory=list, max_length=50)
+    collateral: list[Collateral] = Field(default_factory=list, max_length=6)
+    response_working_days: int | None = Field(default=None, ge=1, le=30)
+    internal_notes: str = Field(default="", max_length=2000)
+    monthly_quota: Money | None = None
+    active: bool = True
+
+    @field_validator("tiers")
+    @classmethod
+    def _known_tiers(cls, value: list[str]) -> list[str]:
+        unknown = [t for t in value if t not in TIERS]
+        if unknown:
+            raise ValueError(f"unknown tier(s) {unknown}; allowed: {list(TIERS)}")
+        return value
+
+    @model_validator(mode="after")
+    def _ranges(self) -> ProductIn:
+        if self.amount_min > self.amount_max:
+            raise ValueError("amount_min must not exceed amount_max")
+        if self.term_min_months > self.term_max_months:
+            raise ValueError("term_min_months must not exceed term_max_months")
+        if self.spread_min > self.spread_max:
+            raise ValueError("spread_min must not exceed spread_max")
+        return self
+
+
+class NeedIn(_In):
+    amount: Money
+    term_months: int = Field(ge=1, le=360)
+    purpose: str = Field(min_length=1, max_length=500)
+    collateral_offered: list[Collateral] = Field(default_factory=list, max_length=6)
+    product_types: list[ProductType] = Field(default_factory=list, max_length=6)
+    max_rate: Percent | None = Field(default=None, description="highest annual rate accepted, percent")
+    needed_by: date
+    consent: Consent = Consent.MATCHED_BANKS
+    consent_bank_ids: list[Annotated[str, Field(max_length=40)]] = Field(default_factory=list, max_length=20)
+    contact_name: str = Field(default="", max_length=100)
+    contact_phone: str = Field(default="", max_length=40)
+
+    @model_validator(mode="after")
+    def _named(self) -> NeedIn:
+        if self.consent is Consent.NAMED_BANKS and not self.consent_bank_ids:
+            raise ValueError("consent named_banks needs consent_bank_ids")
+        return self
+
+
+class ApproveIn(_In):
+    amount: Money
+    rate: Percent
+    term_months: int = Field(ge=1, le=360)
+
+
+class DisburseIn(_In):
+    amount: Money
+    disbursed_on: date
+
+
+class DeclineIn(_In):
+    reason_code: DeclineReason
+    note: str = Field(default="", max_length=500)
+
+
+class SubscriptionIn(_In):
+    url: str = Field(min_length=8, max_length=2000, pattern=r"^https?://")
+    event_types: list[Annotated[str, Field(max_length=60)]] = Field(default_factory=list, max_length=10)
+    description: str = Field(default="", max_length=500)
+
+
+class ReplayIn(_In):
+    after: int = Field(default=0, ge=0, description="feed cursor: replay every entry after it")
+
+
+class RotateIn(_In):
+    grace_hours: int = Field(default=24, ge=0, le=168)
+
+
+class ChangeRequestIn(_In):
+    reason: str = Field(min_length=1, max_length=500)
+    preferred_bank_id: str | None = Field(default=None, max_length=40)
+
+
+class OverrideIn(_In):
+    bank_id: str | None = Field(default=None, max_length=40)
+    note: str = Field(default="", max_length=500)
