@@ -90,7 +90,12 @@ async def test_no_export_carries_a_formula_from_user_text_and_the_round_trip_kee
                                  created_by="test", created_at=datetime.now(UTC)))  # fmt: skip
         await uow.commit()
 
+    # A bank whose name looks like a formula (finance statistics list banks by name).
+    bank = {"id": "bank-formula", "name": HOSTILE_TEXTS[0], "name_en": "=1+1"}
+    assert (await admin.post("/api/v1/finance/banks", json=bank)).status_code == 201
+
     exports = {
+        "finance statistics": "/api/v1/finance/stats/export.xlsx",
         "register": EXPORT,
         "import report": f"/api/v1/registry/imports/{job['id']}/report.xlsx",
         "seed bank": f"/api/v1/eligibility/seed-banks/{bank_id}/export.xlsx",
