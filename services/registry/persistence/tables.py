@@ -14,6 +14,7 @@ from sqlmodel import Field, SQLModel
 
 from shared.events.tables import messaging_tables
 from shared.money import MoneyType
+from shared.officers import officer_assignment_table
 
 
 class RegistryTable(SQLModel, registry=registry()):
@@ -22,6 +23,8 @@ class RegistryTable(SQLModel, registry=registry()):
 
 metadata = RegistryTable.metadata
 messaging = messaging_tables(metadata)
+# Which officer serves which enterprise, projected from notifications' officer.assigned events.
+officer_assignment = officer_assignment_table(metadata)
 
 
 def _money() -> Any:
