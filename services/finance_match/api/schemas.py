@@ -135,7 +135,7 @@ class SubscriptionIn(_In):
 
 
 class ReplayIn(_In):
-    after: int = Field(default=0, ge=0, description="feed cursor: replay every entry after it")
+    after: int = Field(default=0, ge=0, le=2**31 - 1, description="feed cursor: replay every entry after it")
 
 
 class RotateIn(_In):
