@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from services.registry import validation
 from shared.money import Money as NonNegativeMoney
@@ -15,6 +16,23 @@ from shared.text import MAX_ITEMS, Address, Code, Email, Name, PersonName, Phone
 
 Tier = Literal["innovative_sme", "srdi_sme", "little_giant", "single_champion", "single_champion_provincial"]
 Money = NonNegativeMoney
+# ASCII digits only: full-width digits are normalised by the importer (NFKC), not by the API.
+_WHOLE = re.compile(r"\s*[+-]?[0-9]+(\.0+)?\s*")
+
+
+def _whole_number(value: Any) -> Any:
+    """Integers as callers send them: 3, 3.0, "3" and "3.0" are all 3. Anything with a fractional part
+    (3.5, "3.5") is left as it came, for pydantic to refuse with the field named."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        return int(value)
+    if isinstance(value, str) and _WHOLE.fullmatch(value):
+        return int(Decimal(value.strip()))
+    return value
+
+
+Count = Annotated[int, BeforeValidator(_whole_number)]  # counts, ranks, years, levels
 # A fraction (0.12 = 12%) with at most six decimals, as the columns hold it.
 Share = Annotated[Decimal, Field(ge=0, le=1, decimal_places=6)]
 CoreSystem = Literal["CAX", "CAM", "MES", "ERP", "OA", "CRM", "SRM"]
@@ -26,12 +44,12 @@ Features = dict[Tag, bool | int | ShortText | None]
 class IpSummary(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    class1_high_value: int = Field(default=0, ge=0)
-    class1_self_developed: int = Field(default=0, ge=0)
-    class1: int = Field(default=0, ge=0)
-    class2: int = Field(default=0, ge=0)
-    invention_patents: int = Field(default=0, ge=0)
-    class1_applied_main_product: int = Field(default=0, ge=0)
+    class1_high_value: Count = Field(default=0, ge=0)
+    class1_self_developed: Count = Field(default=0, ge=0)
+    class1: Count = Field(default=0, ge=0)
+    class2: Count = Field(default=0, ge=0)
+    invention_patents: Count = Field(default=0, ge=0)
+    class1_applied_main_product: Count = Field(default=0, ge=0)
 
 
 class RdInstitution(BaseModel):
@@ -45,15 +63,15 @@ class Award(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     level: Literal["national", "provincial"]
-    year: int = Field(ge=1980, le=2100)
-    rank: int | None = Field(default=None, ge=1, le=100000)
+    year: Count = Field(ge=1980, le=2100)
+    rank: Count | None = Field(default=None, ge=1, le=100000)
     name: ShortText | None = None
 
 
 class MakerChina(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    year: int = Field(ge=2010, le=2100)
+    year: Count = Field(ge=2010, le=2100)
     group: Literal["top500", "top50"]
 
 
@@ -80,7 +98,7 @@ class EvaluationScore(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    year: int = Field(ge=2024, le=2100)
+    year: Count = Field(ge=2024, le=2100)
     score: Decimal = Field(ge=0, le=100, decimal_places=2)
 
 
@@ -108,9 +126,9 @@ class FieldFlags(BaseModel):
 class ChampionFacts(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    global_rank: int | None = Field(default=None, ge=1)
-    national_rank: int | None = Field(default=None, ge=1)
-    provincial_rank: int | None = Field(default=None, ge=1)
+    global_rank: Count | None = Field(default=None, ge=1)
+    national_rank: Count | None = Field(default=None, ge=1)
+    provincial_rank: Count | None = Field(default=None, ge=1)
     product_revenue_share: Share | None = None
     new_product: bool | None = None
     technology_leading: Literal["international", "domestic", "none"] | None = None
@@ -129,12 +147,12 @@ class EnterpriseFacts(BaseModel):
     contact_email: Email | None = None
     address: Address | None = None
     niche_market: Address | None = None
-    niche_since: int | None = Field(default=None, ge=1949, le=2100)
+    niche_since: Count | None = Field(default=None, ge=1949, le=2100)
     main_products: list[ShortText] = Items
     key_fields: list[Tag] = Items
     ip: IpSummary = Field(default_factory=IpSummary)
     rd_institutions: list[RdInstitution] = Items
-    digital_level: int | None = Field(default=None, ge=1, le=4)
+    digital_level: Count | None = Field(default=None, ge=1, le=4)
     core_systems: list[CoreSystem] = Field(default_factory=list, max_length=7)
     management_certs: list[ShortText] = Items
     product_certs: list[ShortText] = Items
@@ -198,12 +216,12 @@ class EnterpriseUpdate(BaseModel):
     contact_email: Email | None = None
     address: Address | None = None
     niche_market: Address | None = None
-    niche_since: int | None = Field(default=None, ge=1949, le=2100)
+    niche_since: Count | None = Field(default=None, ge=1949, le=2100)
     main_products: list[ShortText] | None = Field(default=None, max_length=MAX_ITEMS)
     key_fields: list[Tag] | None = Field(default=None, max_length=MAX_ITEMS)
     ip: IpSummary | None = None
     rd_institutions: list[RdInstitution] | None = Field(default=None, max_length=MAX_ITEMS)
-    digital_level: int | None = Field(default=None, ge=1, le=4)
+    digital_level: Count | None = Field(default=None, ge=1, le=4)
     core_systems: list[CoreSystem] | None = Field(default=None, max_length=7)
     management_certs: list[ShortText] | None = Field(default=None, max_length=MAX_ITEMS)
     product_certs: list[ShortText] | None = Field(default=None, max_length=MAX_ITEMS)
@@ -247,8 +265,8 @@ class FinancialReportIn(BaseModel):
     net_profit: SignedMoney | None = None
     total_assets: Money | None = None
     total_liabilities: Money | None = None
-    employees: int | None = Field(default=None, ge=0, le=10_000_000)
-    rd_staff: int | None = Field(default=None, ge=0, le=10_000_000)
+    employees: Count | None = Field(default=None, ge=0, le=10_000_000)
+    rd_staff: Count | None = Field(default=None, ge=0, le=10_000_000)
     new_equity_financing: Money | None = None
     audited: bool | None = None
 
