@@ -53,7 +53,7 @@ def parse_money(value: Any) -> Decimal:
             )
         if amount != amount.quantize(CENT):
             raise PydanticCustomError("money_too_many_decimals", "金额最多两位小数 / at most two decimals")
-        return amount.quantize(CENT)
+        return amount  # as sent (55000000 stays 55000000): events carry what the caller wrote
     except InvalidOperation as error:
         raise PydanticCustomError("money_invalid", "不是有效的金额（元） / not an amount in yuan") from error
 
