@@ -32,11 +32,11 @@ from sqlalchemy.engine import make_url
 
 from services.registry.app import DEFINITION
 from services.registry.config import RegistrySettings
-from services.registry.demo import DemoEnterprise, generate_population
+from services.registry.domain.demo import DemoEnterprise, generate_population
 from services.registry.domain.importing import HEADERS, export_row
-from services.registry.importer import Timings, run_import
 from services.registry.persistence.tables import ImportJob
-from services.registry.validation import prefecture_of
+from services.registry.usecases.importer import Timings, run_import
+from services.registry.usecases.validation import prefecture_of
 from shared.events.inprocess import InProcessBus
 from shared.identity import Principal, Role
 from shared.service import ServiceRuntime

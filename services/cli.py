@@ -121,7 +121,7 @@ def make_migration(service: ServiceArg, message: Annotated[str, typer.Option("-m
 def demo_data(count: int = 5000, seed: int = 20250606) -> None:
     """Load a synthetic Yunnan population into the registry (through its outbox)."""
     from services.platform import definition_of, make_bus, settings_for
-    from services.registry.demo_loader import load_demo_population
+    from services.registry.usecases.demo_loader import load_demo_population
     from shared.service import ServiceRuntime
 
     async def main() -> None:

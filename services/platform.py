@@ -21,7 +21,7 @@ from shared.config import SERVICES, Mode, ServiceSettings, get_settings
 from shared.events.bus import EventBus
 from shared.events.inprocess import InProcessBus
 from shared.events.kafka import KafkaBus
-from shared.service import ServiceDefinition, ServiceRuntime
+from shared.service import Peers, ServiceDefinition, ServiceRuntime, build_app
 
 log = logging.getLogger(__name__)
 ALL_SERVICES = (*SERVICES, "gateway")
@@ -33,12 +33,21 @@ def service_module(name: str) -> Any:
     return importlib.import_module(f"services.{name}.app")
 
 
-def definition_of(name: str) -> ServiceDefinition:
-    return service_module(name).DEFINITION  # type: ignore[no-any-return]
+def definition_of(name: str) -> ServiceDefinition[Any]:
+    definition = service_module(name).DEFINITION
+    if not isinstance(definition, ServiceDefinition):
+        raise TypeError(f"services.{name}.app.DEFINITION is not a ServiceDefinition")
+    return definition
 
 
 def settings_for(name: str, **overrides: Any) -> ServiceSettings:
     return get_settings(definition_of(name).settings_cls, **overrides)
+
+
+def runtime_for(name: str, bus: EventBus, **overrides: Any) -> ServiceRuntime[Any]:
+    """A service's runtime with its own settings class, from the environment plus ``overrides``."""
+    definition = definition_of(name)
+    return ServiceRuntime(definition, get_settings(definition.settings_cls, **overrides), bus)
 
 
 def make_bus(settings: ServiceSettings) -> EventBus:
@@ -52,17 +61,8 @@ def make_bus(settings: ServiceSettings) -> EventBus:
 def create_distributed_app(name: str) -> FastAPI:
     """``srdi serve <name>``: one service, its consumers in-process, its relay in another process."""
     settings = settings_for(name)
-    bus = make_bus(settings)
-    runtime = ServiceRuntime(definition_of(name), settings, bus, run_relay=False)
-    module = service_module(name)
-    if name == "gateway":
-        from services.gateway.config import GatewaySettings
-        from services.gateway.upstreams import Upstreams
-
-        assert isinstance(settings, GatewaySettings)
-        upstreams = Upstreams.over_http(settings.service_urls, settings.upstream_timeout_seconds)
-        return module.create_app(runtime, upstreams, manage_lifecycle=True)  # type: ignore[no-any-return]
-    return module.create_app(runtime, manage_lifecycle=True)  # type: ignore[no-any-return]
+    runtime = ServiceRuntime(definition_of(name), settings, make_bus(settings), run_relay=False)
+    return build_app(runtime, Peers(), manage_lifecycle=True)
 
 
 @contextlib.asynccontextmanager

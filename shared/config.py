@@ -8,12 +8,11 @@ because the service name is part of the field name. Settings are built on demand
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -60,6 +59,10 @@ class ServiceSettings(BaseSettings):
     metrics_key: str = ""
     # TLS is terminated in front of the service (ingress, nginx): send HSTS.
     tls_terminated: bool = False
+    # Background jobs (imports, re-assessments): a running job refreshes its heartbeat this often; a
+    # queued or running job whose heartbeat is older than the stale limit is an orphan (see shared.jobs).
+    job_heartbeat_seconds: float = 5.0
+    job_stale_seconds: float = 60.0
 
     @model_validator(mode="after")
     def _refuse_missing_secrets(self) -> ServiceSettings:
@@ -74,18 +77,6 @@ class ServiceSettings(BaseSettings):
         elif not self.internal_signing_key:
             self.internal_signing_key = DEV_SIGNING_KEY
         return self
-
-
-class GatewaySettings(ServiceSettings):
-    # {"registry": "http://127.0.0.1:8101", ...}; empty in embedded mode (services run in-process).
-    service_urls: dict[str, str] = Field(default_factory=dict)
-    upstream_timeout_seconds: float = 30.0
-    demo_keys: bool = True
-
-    @field_validator("service_urls", mode="before")
-    @classmethod
-    def _parse_json(cls, value: Any) -> Any:
-        return json.loads(value) if isinstance(value, str) else value
 
 
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)

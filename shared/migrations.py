@@ -53,3 +53,117 @@ def run_env() -> None:
     )
     with context.begin_transaction():
         context.run_migrations()
+
+
+# --- the messaging tables: one migration step every service's first migration calls --------------
+
+
+def upgrade_messaging() -> None:
+    """Create the outbox, inbox, dead-letter and idempotency tables (``shared.events.tables``).
+
+    Called from each service's messaging migration (``op`` is the migration's Alembic context), so the
+    schema of these tables is written once for every service.
+    """
+    import sqlalchemy as sa
+    from alembic import op
+
+    op.create_table(
+        "dead_letter",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
+        sa.Column("consumer", sa.String(length=100), nullable=False),
+        sa.Column("event_id", sa.String(length=36), nullable=False),
+        sa.Column("type", sa.String(length=200), nullable=False),
+        sa.Column("subject", sa.String(length=100), nullable=False),
+        sa.Column("envelope", sa.Text(), nullable=False),
+        sa.Column("error", sa.Text(), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("failed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("replayed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_table(
+        "idempotency_key",
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("principal", sa.String(length=200), nullable=False),
+        sa.Column("method", sa.String(length=10), nullable=False),
+        sa.Column("path", sa.String(length=500), nullable=False),
+        sa.Column("request_hash", sa.String(length=64), nullable=False),
+        sa.Column("status_code", sa.Integer(), nullable=False),
+        sa.Column("response", sa.JSON(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("key", "principal"),
+    )
+    op.create_table(
+        "inbox",
+        sa.Column("consumer", sa.String(length=100), nullable=False),
+        sa.Column("event_id", sa.String(length=36), nullable=False),
+        sa.Column("type", sa.String(length=200), nullable=False),
+        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("consumer", "event_id"),
+    )
+    op.create_table(
+        "outbox",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
+        sa.Column("event_id", sa.String(length=36), nullable=False),
+        sa.Column("topic", sa.String(length=200), nullable=False),
+        sa.Column("type", sa.String(length=200), nullable=False),
+        sa.Column("subject", sa.String(length=100), nullable=False),
+        sa.Column("envelope", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("attempts", sa.Integer(), server_default=sa.text("0"), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("event_id"),
+    )
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_outbox_pending",
+            ["id"],
+            unique=False,
+            postgresql_where=sa.text("published_at IS NULL"),
+            sqlite_where=sa.text("published_at IS NULL"),
+        )
+        batch_op.create_index(
+            "ix_outbox_subject_pending",
+            ["subject", "id"],
+            unique=False,
+            postgresql_where=sa.text("published_at IS NULL"),
+        )
+
+
+def downgrade_messaging() -> None:
+    """Drop what :func:`upgrade_messaging` created."""
+    import sqlalchemy as sa
+    from alembic import op
+
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_index("ix_outbox_subject_pending", postgresql_where=sa.text("published_at IS NULL"))
+        batch_op.drop_index(
+            "ix_outbox_pending",
+            postgresql_where=sa.text("published_at IS NULL"),
+            sqlite_where=sa.text("published_at IS NULL"),
+        )
+
+    op.drop_table("outbox")
+    op.drop_table("inbox")
+    op.drop_table("idempotency_key")
+    op.drop_table("dead_letter")
+
+
+def add_job_claims(table: str) -> None:
+    """A job table's claim columns (``shared.jobs``): the process running it and its last heartbeat."""
+    import sqlalchemy as sa
+    from alembic import op
+    from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
+
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        batch_op.add_column(sa.Column("claimed_by", AutoString(length=80), nullable=True))
+        batch_op.add_column(sa.Column("heartbeat_at", UTCDateTime(), nullable=True))
+
+
+def drop_job_claims(table: str) -> None:
+    from alembic import op
+
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        batch_op.drop_column("heartbeat_at")
+        batch_op.drop_column("claimed_by")

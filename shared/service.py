@@ -14,10 +14,10 @@ import contextlib
 import logging
 import secrets
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.routing import APIRoute
@@ -27,9 +27,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
-from shared import db, http_security, migrations
+from shared import db, http_security, jobs, migrations
 from shared.api import AdminDep
 from shared.config import ROUTE_PREFIXES, ServiceSettings
+from shared.errors import DomainError
 from shared.events.bus import EventBus
 from shared.events.consumer import EventConsumer, EventHandler, RetryPolicy
 from shared.events.envelope import dead_letter_topic, topic_for_source
@@ -37,26 +38,62 @@ from shared.events.relay import OutboxRelay
 from shared.events.tables import MessagingTables
 from shared.logs import bind_trace
 from shared.metrics import HTTP_LATENCY, HTTP_REQUESTS
-from shared.problems import Problem, install_problem_handlers
+from shared.problems import Problem, install_problem_handlers, problem_response
 from shared.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
-class ServiceDefinition:
+class LoopHealth:
+    """How a periodic background loop is doing: /readyz reports it as ``loop:<label>``."""
+
+    label: str
+    iterations: int = 0
+    consecutive_failures: int = 0
+    last_error: str | None = None
+
+    @property
+    def healthy(self) -> bool:
+        return self.consecutive_failures == 0
+
+
+SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
+Handlers = Mapping[str, Sequence[EventHandler]]
+
+
+@dataclass(frozen=True)
+class Peers:
+    """What a process knows of the other services it hosts: nothing in distributed mode (one service a
+    process), their apps and runtimes in embedded mode (so the entry service can reach them in-process)."""
+
+    apps: Mapping[str, FastAPI] = field(default_factory=dict)
+    runtimes: Mapping[str, ServiceRuntime[Any]] = field(default_factory=dict)
+
+
+@dataclass(kw_only=True)
+class ServiceDefinition(Generic[SettingsT]):
+    """Everything the platform needs to know to host a service — the one composition root of it."""
+
     name: str
     metadata: MetaData
     tables: MessagingTables
     # None only for throw-away services in tests: their tables are created from the metadata.
     migrations_dir: Path | None
+    settings_cls: type[SettingsT]
     routers: Sequence[APIRouter] = ()
-    # Producing services whose topics this one consumes, and its handlers by event type.
+    # Producing services whose topics this one consumes, and its handlers by event type — or a
+    # function of the started runtime giving them (handlers that need what `on_start` built).
     consumes: Sequence[str] = ()
-    event_handlers: Mapping[str, Sequence[EventHandler]] = field(default_factory=dict)
-    settings_cls: type[ServiceSettings] = ServiceSettings
+    event_handlers: Handlers | Callable[[ServiceRuntime[SettingsT]], Handlers] = field(default_factory=dict)
     # Extra start-up work (demo data, background jobs); runs after migrations.
-    on_start: Callable[[ServiceRuntime], Awaitable[None]] | None = None
+    on_start: Callable[[ServiceRuntime[SettingsT]], Awaitable[None]] | None = None
+    # The ASGI app; default: routes, consumers' admin and the service defaults (`create_service_app`).
+    app_factory: Callable[[ServiceRuntime[SettingsT], Peers, bool], FastAPI] | None = None
+    # The service users reach first (the gateway): in embedded mode its app is the platform's app.
+    entry: bool = False
+    # Embedded mode: work once every hosted service has started (demo keys for the entry service).
+    on_platform_started: Callable[[ServiceRuntime[SettingsT], Peers], Awaitable[None]] | None = None
     description: str = ""
 
     @property
@@ -64,14 +101,14 @@ class ServiceDefinition:
         return f"/api/v1/{ROUTE_PREFIXES.get(self.name, self.name)}"
 
 
-class ServiceRuntime:
+class ServiceRuntime(Generic[SettingsT]):
     """A service wired to its database and the bus. ``start`` migrates, subscribes and starts the
     relay (each optional, so ``srdi serve`` and ``srdi relay`` can run as separate processes)."""
 
     def __init__(
         self,
-        definition: ServiceDefinition,
-        settings: ServiceSettings,
+        definition: ServiceDefinition[SettingsT],
+        settings: SettingsT,
         bus: EventBus,
         *,
         run_relay: bool = True,
@@ -95,7 +132,7 @@ class ServiceRuntime:
         self.consumer = EventConsumer(
             definition.name,
             [topic_for_source(source) for source in definition.consumes],
-            definition.event_handlers,
+            {},  # set in `start`: handlers may need what `on_start` built
             self.uow,
             bus,
             RetryPolicy(
@@ -105,6 +142,8 @@ class ServiceRuntime:
         self._run_relay = run_relay
         self._run_consumers = run_consumers and bool(definition.consumes)
         self._tasks: list[asyncio.Task[None]] = []
+        self.loops: dict[str, LoopHealth] = {}
+        self._closers: list[Callable[[], Awaitable[None]]] = []
         self.state: dict[str, Any] = {}
 
     @property
@@ -135,6 +174,9 @@ class ServiceRuntime:
             self.bus.subscribe(self.consumer)
         if self.definition.on_start is not None:
             await self.definition.on_start(self)
+        handlers = self.definition.event_handlers
+        by_type = handlers(self) if callable(handlers) else handlers
+        self.consumer.handlers = {event_type: list(fns) for event_type, fns in by_type.items()}
         if self._run_relay:
             self.spawn(self.relay.run_forever(), "relay")
 
@@ -151,6 +193,44 @@ class ServiceRuntime:
         self._tasks.append(task)
         return task
 
+    def run_job(self, model: Any, job_id: str, work: Coroutine[Any, Any, None]) -> None:
+        """Run a job in the background once this process has claimed its row (see ``shared.jobs``)."""
+
+        async def claimed() -> None:
+            if not await jobs.run_claimed(self.engine, model, job_id, work, self.settings.job_heartbeat_seconds):
+                log.warning("job %s was already claimed by another process", job_id)
+
+        self.spawn(claimed(), f"job-{job_id}")
+
+    async def recover_jobs(self, model: Any, resume: Callable[[Any], Coroutine[Any, Any, None]] | None) -> list[str]:
+        """Orphaned jobs of ``model`` (their process died): resumed with ``resume(row)``, or failed."""
+        return await jobs.recover_orphans(self.engine, model, self.settings.job_stale_seconds, resume, self.spawn,
+                                          self.settings.job_heartbeat_seconds)  # fmt: skip
+
+    def run_every(self, label: str, iteration: Callable[[], Awaitable[object]], every_seconds: float) -> LoopHealth:
+        """Run ``iteration`` every ``every_seconds`` for as long as the service runs. An iteration that
+        raises is logged and counted (``/readyz`` then names the loop) and the loop goes on."""
+        health = self.loops[label] = LoopHealth(label)
+
+        async def loop() -> None:
+            while True:
+                try:
+                    await iteration()
+                except asyncio.CancelledError:
+                    raise
+                except Exception as error:
+                    health.consecutive_failures += 1
+                    health.last_error = f"{type(error).__name__}: {error}"[:300]
+                    log.exception("background loop %s of %s failed (%d in a row)", label, self.name,
+                                  health.consecutive_failures)  # fmt: skip
+                else:
+                    health.consecutive_failures, health.last_error = 0, None
+                health.iterations += 1
+                await asyncio.sleep(every_seconds)
+
+        self.spawn(loop(), label)
+        return health
+
     async def stop_background(self, grace_seconds: float = 10.0) -> None:
         """Let the relay finish its batch, then cancel whatever background work remains."""
         self.relay.request_stop()
@@ -163,8 +243,15 @@ class ServiceRuntime:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
 
+    def on_stop(self, close: Callable[[], Awaitable[None]]) -> None:
+        """Something the app opened (HTTP clients …) to close when the runtime stops."""
+        self._closers.append(close)
+
     async def stop(self) -> None:
         await self.stop_background()
+        for close in reversed(self._closers):
+            await close()
+        self._closers.clear()
         await self.engine.dispose()
 
     async def ready(self) -> dict[str, bool]:
@@ -173,6 +260,7 @@ class ServiceRuntime:
             await asyncio.wait_for(db.ping(self.engine), timeout=3)
         except Exception:
             checks["database"] = False
+        checks |= {f"loop:{label}": health.healthy for label, health in self.loops.items()}
         return checks
 
 
@@ -204,6 +292,12 @@ class RequestContextMiddleware(BaseHTTPMiddleware):
 def add_service_defaults(app: FastAPI, service: str, ready: Callable[[], Awaitable[dict[str, bool]]]) -> None:
     install_problem_handlers(app)
     http_security.install(app)  # input limits, security headers, /metrics restricted
+
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, error: DomainError) -> Response:
+        problem = Problem(error.status, error.code, error.title, error.title_zh, error.detail, error.detail_zh)
+        return problem_response(problem, request)
+
     app.add_middleware(RequestContextMiddleware, service=service)
 
     @app.get("/healthz", tags=["ops"], include_in_schema=False)
@@ -244,7 +338,15 @@ def dead_letter_router(prefix: str) -> APIRouter:
     return router
 
 
-def create_service_app(runtime: ServiceRuntime, *, manage_lifecycle: bool) -> FastAPI:
+def build_app(runtime: ServiceRuntime[Any], peers: Peers, *, manage_lifecycle: bool) -> FastAPI:
+    """The service's app, from its definition's factory (or the default)."""
+    factory = runtime.definition.app_factory
+    if factory is None:
+        return create_service_app(runtime, manage_lifecycle=manage_lifecycle)
+    return factory(runtime, peers, manage_lifecycle)
+
+
+def create_service_app(runtime: ServiceRuntime[Any], *, manage_lifecycle: bool) -> FastAPI:
     """The service's ASGI app. With ``manage_lifecycle`` its lifespan starts and stops the runtime
     (distributed ``srdi serve``); the embedded runner starts every runtime itself."""
     definition = runtime.definition

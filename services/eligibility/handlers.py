@@ -1,14 +1,17 @@
 """Events the eligibility service reacts to: every registry event carries the enterprise's new
-snapshot; each one re-assesses that enterprise (no call back to the registry)."""
+snapshot; each one re-assesses that enterprise (no call back to the registry).
+
+Handlers receive the typed event (parsed from the envelope by its class), and the rule book and
+settings the service started with.
+"""
 
 from __future__ import annotations
 
-from services.eligibility.assessments import reassess_from_snapshot
-from services.eligibility.config import EligibilitySettings
+from services.eligibility.api.deps import Runtime, rule_book_of
 from services.eligibility.persistence.tables import officer_assignment
+from services.eligibility.usecases.assessments import reassess_from_snapshot
 from shared.events.catalogue import (
     EnterpriseRegistered,
-    EnterpriseSnapshot,
     EnterpriseUpdated,
     FinancialsReported,
     OfficerAssigned,
@@ -20,17 +23,22 @@ from shared.events.envelope import Envelope
 from shared.officers import officer_projection_handler
 from shared.uow import UnitOfWork
 
-
-async def reassess_enterprise(envelope: Envelope, uow: UnitOfWork) -> None:
-    snapshot = EnterpriseSnapshot.model_validate(envelope.data["enterprise"])
-    assert isinstance(uow.settings, EligibilitySettings), "the eligibility runtime carries its own settings"
-    year = uow.settings.assessment_year
-    await reassess_from_snapshot(uow, snapshot, year, trigger=envelope.type)
-
-
-EVENT_HANDLERS: dict[str, list[EventHandler]] = {
-    event.TYPE: [reassess_enterprise]
+SnapshotEvent = EnterpriseRegistered | EnterpriseUpdated | FinancialsReported | RecognitionGranted | RecognitionExpired
+SNAPSHOT_EVENTS: dict[str, type[SnapshotEvent]] = {
+    event.TYPE: event
     for event in (EnterpriseRegistered, EnterpriseUpdated, FinancialsReported, RecognitionGranted, RecognitionExpired)
 }
-# An officer reads the assessments of the enterprises assigned to them (shared.tenancy).
-EVENT_HANDLERS[OfficerAssigned.TYPE] = [officer_projection_handler(officer_assignment)]
+
+
+def event_handlers(runtime: Runtime) -> dict[str, list[EventHandler]]:
+    book = rule_book_of(runtime)
+
+    async def reassess_enterprise(envelope: Envelope, uow: UnitOfWork) -> None:
+        event = SNAPSHOT_EVENTS[envelope.type].model_validate(envelope.data)
+        year = runtime.settings.assessment_year
+        await reassess_from_snapshot(uow, event.enterprise, year, trigger=envelope.type, book=book)
+
+    handlers: dict[str, list[EventHandler]] = {event_type: [reassess_enterprise] for event_type in SNAPSHOT_EVENTS}
+    # An officer reads the assessments of the enterprises assigned to them (shared.tenancy).
+    handlers[OfficerAssigned.TYPE] = [officer_projection_handler(officer_assignment)]
+    return handlers

@@ -8,20 +8,19 @@ from fastapi import FastAPI
 
 from services.finance_match.api.routes import banks, feed, needs, pairings, stats
 from services.finance_match.config import FinanceMatchSettings
-from services.finance_match.demo import seed_demo_on_start
 from services.finance_match.handlers import EVENT_HANDLERS
-from services.finance_match.jobs import deadline_loop, webhook_worker
 from services.finance_match.persistence.tables import messaging, metadata
+from services.finance_match.usecases.demo import seed_demo_on_start
+from services.finance_match.usecases.jobs import start_deadline_loop, webhook_worker
 from shared.service import ServiceDefinition, ServiceRuntime, create_service_app
 
 
-async def on_start(runtime: ServiceRuntime) -> None:
+async def on_start(runtime: ServiceRuntime[FinanceMatchSettings]) -> None:
     settings = runtime.settings
-    assert isinstance(settings, FinanceMatchSettings)
     worker = webhook_worker(runtime)
     runtime.state["webhook_worker"] = worker
     runtime.spawn(worker.run_forever(), "webhooks")
-    runtime.spawn(deadline_loop(runtime, settings.finance_match_deadline_check_seconds), "deadlines")
+    start_deadline_loop(runtime, settings.finance_match_deadline_check_seconds)
     await seed_demo_on_start(runtime)
 
 

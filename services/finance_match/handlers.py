@@ -8,9 +8,9 @@
 
 from __future__ import annotations
 
-from services.finance_match import needs, pairings
 from services.finance_match.config import FinanceMatchSettings
-from services.finance_match.projection import apply_tier_change, upsert_snapshot
+from services.finance_match.usecases import needs, pairings
+from services.finance_match.usecases.projection import apply_tier_change, upsert_snapshot
 from shared.events.catalogue import (
     EnterpriseRegistered,
     EnterpriseSnapshot,

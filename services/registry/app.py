@@ -8,18 +8,18 @@ from fastapi import FastAPI
 
 from services.registry.api.routes import enterprises, imports
 from services.registry.config import RegistrySettings
-from services.registry.demo_loader import load_demo_on_first_start
 from services.registry.handlers import EVENT_HANDLERS
-from services.registry.jobs import expiry_loop
 from services.registry.persistence.tables import messaging, metadata
+from services.registry.usecases.demo_loader import load_demo_on_first_start
+from services.registry.usecases.jobs import start_expiry_loop, start_job_recovery
 from shared.service import ServiceDefinition, ServiceRuntime, create_service_app
 
 
-async def on_start(runtime: ServiceRuntime) -> None:
+async def on_start(runtime: ServiceRuntime[RegistrySettings]) -> None:
     settings = runtime.settings
-    assert isinstance(settings, RegistrySettings)
     await load_demo_on_first_start(runtime)
-    runtime.spawn(expiry_loop(runtime, settings.registry_expiry_check_seconds), "recognition-expiry")
+    await start_job_recovery(runtime)
+    start_expiry_loop(runtime, settings.registry_expiry_check_seconds)
 
 
 DEFINITION = ServiceDefinition(
@@ -36,5 +36,5 @@ DEFINITION = ServiceDefinition(
 )
 
 
-def create_app(runtime: ServiceRuntime, *, manage_lifecycle: bool) -> FastAPI:
+def create_app(runtime: ServiceRuntime[RegistrySettings], *, manage_lifecycle: bool) -> FastAPI:
     return create_service_app(runtime, manage_lifecycle=manage_lifecycle)

@@ -7,12 +7,20 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from shared.events.envelope import Envelope
 
-if TYPE_CHECKING:
-    from shared.events.consumer import EventConsumer
+
+class Subscriber(Protocol):
+    """What a bus delivers to (`shared.events.consumer.EventConsumer` is the one implementation)."""
+
+    name: str
+    topics: list[str]
+
+    async def deliver(self, envelope: Envelope) -> None: ...
+
+    async def deliver_raw(self, raw: bytes) -> None: ...
 
 
 class EventBus(ABC):
@@ -34,7 +42,7 @@ class EventBus(ABC):
     async def publish_dead_letter(self, consumer: str, envelope: Envelope, error: str) -> None: ...
 
     @abstractmethod
-    def subscribe(self, consumer: EventConsumer) -> None:
+    def subscribe(self, consumer: Subscriber) -> None:
         """Register a consumer; it starts receiving once the bus (or the consumer) is started."""
 
     @abstractmethod

@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from pydantic import ValidationError
 from sqlalchemy import select, update
@@ -25,9 +25,6 @@ from shared.events.envelope import Envelope
 from shared.logs import bind_trace
 from shared.metrics import EVENTS_CONSUMED, EVENTS_DEAD_LETTERED
 from shared.uow import UnitOfWork
-
-if TYPE_CHECKING:
-    from shared.events.bus import EventBus
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +41,12 @@ class RetryPolicy:
         return float(min(self.backoff_max_seconds, self.backoff_seconds * 2 ** (attempt - 1)))
 
 
+class DeadLetterSink(Protocol):
+    """Where a consumer parks an event it cannot apply (every `EventBus` is one)."""
+
+    async def publish_dead_letter(self, consumer: str, envelope: Envelope, error: str) -> None: ...
+
+
 class EventConsumer:
     def __init__(
         self,
@@ -51,7 +54,7 @@ class EventConsumer:
         topics: Sequence[str],
         handlers: Mapping[str, Sequence[EventHandler]],
         uow_factory: Callable[[], UnitOfWork],
-        bus: EventBus,
+        bus: DeadLetterSink,
         retry: RetryPolicy,
     ) -> None:
         self.name = name

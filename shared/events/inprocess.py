@@ -12,8 +12,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 
-from shared.events.bus import EventBus
-from shared.events.consumer import EventConsumer
+from shared.events.bus import EventBus, Subscriber
 from shared.events.envelope import Envelope
 
 log = logging.getLogger(__name__)
@@ -21,7 +20,7 @@ log = logging.getLogger(__name__)
 
 class InProcessBus(EventBus):
     def __init__(self) -> None:
-        self._consumers: list[EventConsumer] = []
+        self._consumers: list[Subscriber] = []
         self._locks: dict[str, asyncio.Lock] = {}
         self.dead_letters: list[tuple[str, Envelope, str]] = []
 
@@ -34,7 +33,7 @@ class InProcessBus(EventBus):
     async def ensure_topics(self, topics: Sequence[str]) -> None:
         return None
 
-    def subscribe(self, consumer: EventConsumer) -> None:
+    def subscribe(self, consumer: Subscriber) -> None:
         self._consumers.append(consumer)
         self._locks.setdefault(consumer.name, asyncio.Lock())
 

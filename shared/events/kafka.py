@@ -17,8 +17,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import CommitFailedError, KafkaError, TopicAlreadyExistsError
 
-from shared.events.bus import EventBus
-from shared.events.consumer import EventConsumer
+from shared.events.bus import EventBus, Subscriber
 from shared.events.envelope import Envelope, dead_letter_topic
 
 log = logging.getLogger(__name__)
@@ -33,7 +32,7 @@ class KafkaBus(EventBus):
         self._partitions = partitions
         self._replication = replication
         self._producer: AIOKafkaProducer | None = None
-        self._consumers: list[EventConsumer] = []
+        self._consumers: list[Subscriber] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._kafka_consumers: list[AIOKafkaConsumer] = []
 
@@ -98,7 +97,7 @@ class KafkaBus(EventBus):
         )
         await future
 
-    def subscribe(self, consumer: EventConsumer) -> None:
+    def subscribe(self, consumer: Subscriber) -> None:
         self._consumers.append(consumer)
 
     async def start_consumers(self) -> None:
@@ -116,7 +115,7 @@ class KafkaBus(EventBus):
             self._kafka_consumers.append(kafka_consumer)
             self._tasks.append(asyncio.create_task(self._consume(kafka_consumer, consumer)))
 
-    async def _consume(self, kafka_consumer: AIOKafkaConsumer, consumer: EventConsumer) -> None:
+    async def _consume(self, kafka_consumer: AIOKafkaConsumer, consumer: Subscriber) -> None:
         while True:
             batches = await kafka_consumer.getmany(timeout_ms=500)
             for partition, messages in batches.items():

@@ -17,9 +17,9 @@ from sqlmodel import select
 from standardwebhooks.webhooks import Webhook
 
 from services.finance_match.domain.matching import BankRecord
-from services.finance_match.jobs import check_deadlines_once
-from services.finance_match.needs import bank_records
 from services.finance_match.persistence.tables import Need, NeedShare
+from services.finance_match.usecases.jobs import check_deadlines_once
+from services.finance_match.usecases.needs import bank_records
 from shared.identity import Role
 from tests.support.builders import HONGHE_GEJIU, KUNMING_WUHUA
 from tests.support.finance import FINANCE, bank_body, need_body, product_body, register_srdi, wait_paired

@@ -18,12 +18,12 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlmodel import select
 
-from services.registry import commands
 from services.registry.api.schemas import EnterpriseCreate, EnterpriseUpdate, FinancialReportIn
 from services.registry.app import DEFINITION
 from services.registry.config import RegistrySettings
-from services.registry.importer import run_import
 from services.registry.persistence.tables import Enterprise, FinancialReport, ImportJob, ImportProblem
+from services.registry.usecases import commands
+from services.registry.usecases.importer import run_import
 from shared.events.catalogue import EnterpriseRegistered
 from shared.events.envelope import Envelope
 from shared.events.inprocess import InProcessBus

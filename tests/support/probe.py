@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
 
+from shared.config import ServiceSettings
 from shared.events.consumer import EventHandler
 from shared.events.envelope import Envelope
 from shared.events.tables import messaging_tables
@@ -72,12 +73,14 @@ def make_probe_pair(tag: str | None = None) -> ProbePair:
         metadata=producer_metadata,
         tables=messaging_tables(producer_metadata),
         migrations_dir=None,
+        settings_cls=ServiceSettings,
     )
     consumer = ServiceDefinition(
         name=f"probe_c_{tag}",
         metadata=consumer_metadata,
         tables=messaging_tables(consumer_metadata),
         migrations_dir=None,
+        settings_cls=ServiceSettings,
         consumes=[producer.name],
         event_handlers=handlers,
     )

@@ -80,6 +80,9 @@ class ReassessmentJob(EligibilityTable, table=True):
     created_by: str = Field(max_length=200)
     created_at: datetime
     finished_at: datetime | None = None
+    # The process running it and its last sign of life (shared.jobs: claimed through the database).
+    claimed_by: str | None = Field(default=None, max_length=80)
+    heartbeat_at: datetime | None = None
 
 
 class SeedBank(EligibilityTable, table=True):

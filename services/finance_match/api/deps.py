@@ -12,24 +12,25 @@ from shared.identity import Principal, Role
 from shared.problems import forbidden
 from shared.service import ServiceRuntime
 
+Runtime = ServiceRuntime[FinanceMatchSettings]
 
-def runtime(request: Request) -> ServiceRuntime:
-    return request.app.state.runtime  # type: ignore[no-any-return]
+
+def runtime(request: Request) -> Runtime:
+    hosted: Runtime = request.app.state.runtime
+    return hosted
 
 
 def settings(request: Request) -> FinanceMatchSettings:
-    value = request.app.state.runtime.settings
-    assert isinstance(value, FinanceMatchSettings)
-    return value
+    return runtime(request).settings
 
 
-def wake_webhooks(runtime: ServiceRuntime) -> None:
+def wake_webhooks(runtime: Runtime) -> None:
     worker = runtime.state.get("webhook_worker")
     if worker is not None:
         worker.wake()
 
 
-RuntimeDep = Annotated[ServiceRuntime, Depends(runtime)]
+RuntimeDep = Annotated[Runtime, Depends(runtime)]
 SettingsDep = Annotated[FinanceMatchSettings, Depends(settings)]
 BankDep = Annotated[Principal, Depends(require_roles(Role.BANK))]
 EnterpriseDep = Annotated[Principal, Depends(require_roles(Role.ENTERPRISE))]

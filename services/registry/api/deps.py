@@ -6,11 +6,15 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from services.registry.config import RegistrySettings
 from shared.service import ServiceRuntime
 
-
-def runtime(request: Request) -> ServiceRuntime:
-    return request.app.state.runtime  # type: ignore[no-any-return]
+Runtime = ServiceRuntime[RegistrySettings]
 
 
-RuntimeDep = Annotated[ServiceRuntime, Depends(runtime)]
+def runtime(request: Request) -> Runtime:
+    hosted: Runtime = request.app.state.runtime
+    return hosted
+
+
+RuntimeDep = Annotated[Runtime, Depends(runtime)]

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-from services.registry import validation
+from services.registry.usecases import validation
 from shared.money import Money as NonNegativeMoney
 from shared.money import SignedMoney
 from shared.text import MAX_ITEMS, Address, Code, Email, Name, PersonName, Phone, ShortText, Tag

@@ -30,11 +30,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.schema import CreateTable
 
-from services.registry import access, validation
 from services.registry.api.schemas import EnterpriseCreate, EnterpriseFacts
 from services.registry.domain.importing import ENTERPRISE_FIELDS
 from services.registry.persistence.tables import Enterprise, EnterpriseKeyField, FinancialReport, Recognition, metadata
-from services.registry.snapshots import FACT_FIELDS, FINANCIAL_FIELDS
+from services.registry.usecases import access, validation
+from services.registry.usecases.snapshots import FACT_FIELDS, FINANCIAL_FIELDS
 from shared.bulkload import append_rows
 from shared.events.catalogue import (
     EnterpriseRegistered,

@@ -131,6 +131,9 @@ class ImportJob(RegistryTable, table=True):
     scope: str | None = Field(default=None, max_length=20)  # the prefecture an operator may import into
     created_at: datetime
     finished_at: datetime | None = None
+    # The process running it and its last sign of life (shared.jobs: claimed through the database).
+    claimed_by: str | None = Field(default=None, max_length=80)
+    heartbeat_at: datetime | None = None
 
 
 class ImportProblem(RegistryTable, table=True):

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from services.eligibility.domain.engine import assess
+from services.eligibility.domain.engine.results import ConditionResult, IndicatorResult, TierResult
 from services.eligibility.domain.facts import (
     Compliance,
     Facts,
@@ -19,7 +20,6 @@ from services.eligibility.domain.facts import (
     Quality,
     Recognition,
 )
-from services.eligibility.domain.results import ConditionResult, IndicatorResult, TierResult
 from services.eligibility.domain.vocabulary import Tier
 
 Y = 2025

@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from services.eligibility.schemas import EvaluateRequest, EvaluateResponse, evaluate
+from services.eligibility.contract.request import EvaluateRequest
+from services.eligibility.contract.response import EvaluateResponse
+from services.eligibility.usecases.evaluate import evaluate
 
 EXAMPLE: dict[str, Any] = json.loads((Path(__file__).parent / "contract_example.json").read_text(encoding="utf-8"))
 

@@ -7,10 +7,11 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
+from services.eligibility.contract.request import EvaluateRequest
+from services.eligibility.contract.to_facts import profile_to_facts
 from services.eligibility.domain.facts import Facts, ProductField, RdInstitution
-from services.eligibility.domain.roadmap import build_roadmap, next_tier
+from services.eligibility.domain.roadmaps.roadmap import build_roadmap, next_tier
 from services.eligibility.domain.vocabulary import Decision, Tier
-from services.eligibility.schemas import EvaluateRequest, profile_to_facts
 from tests.unit.eligibility.builders import LAST, YI, Y, ip, plain, recognised, with_year
 
 EXAMPLE = json.loads((Path(__file__).parent / "contract_example.json").read_text(encoding="utf-8"))

@@ -8,13 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from services.eligibility.domain.catalogues import load_measures, load_targets
-from services.eligibility.domain.metric_catalogue import CATALOGUE
-from services.eligibility.domain.metrics import SCALAR_METRICS
+from services.eligibility.domain.facts.metrics import CATALOGUE, SCALAR_METRICS, VECTOR_METRICS
+from services.eligibility.domain.roadmaps.catalogues import load_measures, load_targets
 from services.eligibility.domain.rulebook import RULES_DIR, default_rule_book, load_rule_book, reference_date
-from services.eligibility.domain.vector_metrics import VECTOR_METRICS
+from services.eligibility.domain.rulebook.yaml_marks import RuleFileError
 from services.eligibility.domain.vocabulary import Tier
-from services.eligibility.domain.yaml_marks import RuleFileError
 
 EXPECTED_IDS = {
     Tier.INNOVATIVE_SME: ["innovative_sme@2022-06-01"],

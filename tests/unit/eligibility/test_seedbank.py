@@ -9,7 +9,7 @@ from fractions import Fraction
 import pytest
 
 from services.eligibility.domain.facts import Facts, RdInstitution
-from services.eligibility.domain.seedbank import Candidate, build_seed_bank, closeness
+from services.eligibility.domain.roadmaps.seedbank import Candidate, build_seed_bank, closeness
 from services.eligibility.domain.vocabulary import Decision, Tier
 from tests.unit.eligibility.builders import LAST, YI, condition, ip, plain, recognised, result, with_year
 

@@ -10,11 +10,10 @@ from sqlmodel import col, select
 
 from services.eligibility.api.deps import RuleBookDep, RuntimeDep
 from services.eligibility.api.serialize import to_jsonable
-from services.eligibility.assessments import facts_from_snapshot
-from services.eligibility.config import EligibilitySettings
-from services.eligibility.domain.roadmap import build_roadmap
+from services.eligibility.domain.roadmaps.roadmap import build_roadmap
 from services.eligibility.domain.vocabulary import Tier
 from services.eligibility.persistence.tables import Assessment, FactsProjection, officer_assignment
+from services.eligibility.usecases.projection import facts_from_snapshot
 from shared.api import PrincipalDep
 from shared.events.catalogue import EnterpriseSnapshot
 from shared.identity import Principal
@@ -83,7 +82,6 @@ async def roadmap(
     async with runtime.uow() as uow:
         projection = await visible_projection(uow, principal, uscc)
     settings = runtime.settings
-    assert isinstance(settings, EligibilitySettings)
     year = settings.assessment_year
     facts = facts_from_snapshot(EnterpriseSnapshot.model_validate(projection.snapshot), year)
     plan = await asyncio.to_thread(build_roadmap, facts, year, target=target, book=book)

@@ -6,7 +6,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from services.eligibility.api.deps import RuleBookDep
-from services.eligibility.schemas import EvaluateRequest, EvaluateResponse, evaluate
+from services.eligibility.contract.request import EvaluateRequest
+from services.eligibility.contract.response import EvaluateResponse
+from services.eligibility.usecases.evaluate import evaluate
 
 router = APIRouter(prefix="/api/v1/eligibility", tags=["evaluate"])
 

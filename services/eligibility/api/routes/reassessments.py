@@ -12,9 +12,8 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from services.eligibility.api.deps import RuleBookDep, RuntimeDep
-from services.eligibility.config import EligibilitySettings
 from services.eligibility.persistence.tables import FactsProjection, ReassessmentJob
-from services.eligibility.reassessment import run_reassessment
+from services.eligibility.usecases.reassessment import run_reassessment
 from shared.api import PrincipalDep
 from shared.problems import forbidden, not_found
 from shared.text import CLEAN, TRIMMED
@@ -37,7 +36,6 @@ async def start_reassessment(
     if not principal.is_province_wide:
         raise forbidden("provincial operators only", "仅省级管理部门可发起全量评估")
     settings = runtime.settings
-    assert isinstance(settings, EligibilitySettings)
     async with runtime.uow() as uow:
         total = await uow.session.scalar(select(func.count()).select_from(FactsProjection))
         job = ReassessmentJob(id=str(uuid.uuid4()), reason=body.reason, assessment_year=settings.assessment_year,
@@ -45,7 +43,7 @@ async def start_reassessment(
                               created_at=datetime.now(UTC))  # fmt: skip
         uow.session.add(job)
         await uow.commit()
-    runtime.spawn(run_reassessment(runtime, job.id, settings.assessment_year, book), f"reassess-{job.id}")
+    runtime.run_job(ReassessmentJob, job.id, run_reassessment(runtime, job.id, settings.assessment_year, book))
     return job.model_dump(mode="json") | {"status_url": f"/api/v1/eligibility/reassessments/{job.id}"}
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from services.eligibility.api.deps import RuleBookDep
-from services.eligibility.domain.rulebook import RuleSet
+from services.eligibility.domain.rulebook.loading import RuleSet
 from shared.api import PrincipalDep
 from shared.problems import not_found
 

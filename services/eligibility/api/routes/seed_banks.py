@@ -14,7 +14,7 @@ from services.eligibility.api.deps import RuleBookDep, RuntimeDep
 from services.eligibility.domain.catalogues import default_targets
 from services.eligibility.domain.vocabulary import Tier
 from services.eligibility.persistence.tables import SeedBank
-from services.eligibility.seed_banks import compute, load_candidates, to_row
+from services.eligibility.usecases.seed_banks import compute, load_candidates, to_row
 from shared.api import PrincipalDep
 from shared.events.catalogue import SeedBankIncluded
 from shared.identity import Principal, Role

@@ -9,10 +9,10 @@ from typing import Any
 from fastapi import APIRouter, Query
 from sqlmodel import select
 
-from services.finance_match import pairings
 from services.finance_match.api.deps import AdminDep, RuntimeDep
 from services.finance_match.api.schemas import BankIn, BranchIn, LprIn, ProductIn
 from services.finance_match.persistence.tables import Bank, Branch, LprRate, Product
+from services.finance_match.usecases import pairings
 from shared.api import PrincipalDep
 from shared.identity import Principal, Role
 from shared.problems import Problem, forbidden, not_found

@@ -8,10 +8,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
-from services.finance_match import feed
 from services.finance_match.api.deps import RuntimeDep, SettingsDep, bank_of, wake_webhooks
 from services.finance_match.api.schemas import ReplayIn, RotateIn, SubscriptionIn
 from services.finance_match.persistence.tables import webhooks
+from services.finance_match.usecases import feed
 from shared import webhooks as wh
 from shared.api import PrincipalDep
 from shared.identity import Principal

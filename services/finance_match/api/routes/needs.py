@@ -14,11 +14,11 @@ from fastapi import APIRouter, Query, Request
 from sqlalchemy import and_, or_
 from sqlmodel import select
 
-from services.finance_match import needs as commands
 from services.finance_match.api.deps import RuntimeDep, SettingsDep, bank_of, wake_webhooks
 from services.finance_match.api.schemas import ApproveIn, DeclineIn, DisburseIn, NeedIn
 from services.finance_match.persistence.tables import Bank, EnterpriseView, Need, NeedMatch, NeedShare
-from services.finance_match.views import bank_view, owner_view
+from services.finance_match.usecases import needs as commands
+from services.finance_match.usecases.views import bank_view, owner_view
 from shared.api import PrincipalDep
 from shared.idempotency import run_idempotent
 from shared.identity import Principal, Role

@@ -9,10 +9,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 from sqlmodel import select
 
-from services.finance_match import pairings
 from services.finance_match.api.deps import RuntimeDep
 from services.finance_match.api.schemas import ChangeRequestIn, OverrideIn
 from services.finance_match.persistence.tables import Bank, EnterpriseView, Pairing, PairingChangeRequest
+from services.finance_match.usecases import pairings
 from shared.api import PrincipalDep
 from shared.identity import Principal, Role
 from shared.problems import Problem, forbidden

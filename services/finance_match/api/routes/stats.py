@@ -9,10 +9,10 @@ from typing import Any
 from fastapi import APIRouter, Response
 from sqlmodel import select
 
-from services.finance_match import stats
 from services.finance_match.api.deps import RuntimeDep
 from services.finance_match.domain.vocabulary import OPEN_STATES
 from services.finance_match.persistence.tables import Bank, EnterpriseView, Need, Pairing
+from services.finance_match.usecases import stats
 from shared.api import PrincipalDep
 from shared.identity import Principal, Role
 from shared.problems import Problem, forbidden

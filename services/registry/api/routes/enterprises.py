@@ -7,7 +7,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from services.registry import access, commands, queries, validation
 from services.registry.api.deps import RuntimeDep
 from services.registry.api.schemas import (
     EnterpriseCreate,
@@ -19,7 +18,8 @@ from services.registry.api.schemas import (
     RecognitionIn,
 )
 from services.registry.persistence.tables import Enterprise, officer_assignment
-from services.registry.snapshots import load_aggregate, public_view
+from services.registry.usecases import access, commands, queries, validation
+from services.registry.usecases.snapshots import load_aggregate, public_view
 from shared.api import PrincipalDep
 from shared.idempotency import run_idempotent
 from shared.identity import Principal

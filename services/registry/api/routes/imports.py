@@ -16,11 +16,8 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from starlette.background import BackgroundTask
 
-from services.registry import access, queries
 from services.registry.api.deps import RuntimeDep
-from services.registry.config import RegistrySettings
 from services.registry.domain.importing import HEADERS, build_template_xlsx, export_row
-from services.registry.importer import run_import
 from services.registry.persistence.tables import (
     Enterprise,
     ExportAudit,
@@ -28,6 +25,8 @@ from services.registry.persistence.tables import (
     ImportJob,
     ImportProblem,
 )
+from services.registry.usecases import access, queries
+from services.registry.usecases.importer import run_import
 from shared.api import PrincipalDep
 from shared.identity import Principal, Role
 from shared.problems import Problem, forbidden, not_found
@@ -57,7 +56,6 @@ async def start_import(
     if principal.role not in IMPORTERS:
         raise forbidden("operators import; enterprises edit their own record", "仅管理部门可批量导入")
     settings = runtime.settings
-    assert isinstance(settings, RegistrySettings)
     suffix = Path(file.filename or "").suffix.lower()
     if suffix not in (".xlsx", ".csv"):
         raise Problem(415, "unsupported-file", "Upload an .xlsx or .csv file", "请上传 .xlsx 或 .csv 文件")
@@ -71,8 +69,8 @@ async def start_import(
         )  # fmt: skip
         uow.session.add(job)
         await uow.commit()
-    runtime.spawn(run_import(runtime, job_id, path, principal, dry_run, settings.registry_import_chunk_rows),
-                  f"import-{job_id}")  # fmt: skip
+    runtime.run_job(ImportJob, job_id, run_import(runtime, job_id, path, principal, dry_run,
+                                                  settings.registry_import_chunk_rows))  # fmt: skip
     return {"id": job_id, "status": "queued", "status_url": f"/api/v1/registry/imports/{job_id}"}
 
 
@@ -184,7 +182,6 @@ async def export_enterprises(
 
 async def _write_export(runtime: Any, principal: Principal, flt: queries.EnterpriseFilter) -> tuple[Path, int]:
     settings = runtime.settings
-    assert isinstance(settings, RegistrySettings)
     settings.registry_import_dir.mkdir(parents=True, exist_ok=True)
     path = settings.registry_import_dir / f"export-{uuid.uuid4()}.xlsx"
     workbook = SafeWorkbook()

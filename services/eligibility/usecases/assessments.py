@@ -1,0 +1,116 @@
+"""Assessing an enterprise from the projection, keeping the history, and telling others.
+
+Every registry event that carries a new snapshot leads here: the projection is updated, all tiers
+are assessed, the assessment is stored, the current status per tier updated, and
+``eligibility.assessed`` emitted — plus ``eligibility.tier_changed`` for each tier whose eligibility
+flipped (and on a first assessment only for tiers found eligible).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlmodel import select
+
+from services.eligibility.contract.response import tier_result_out
+from services.eligibility.domain.engine.assess import assess
+from services.eligibility.domain.engine.results import TierResult
+from services.eligibility.domain.rulebook.loading import RuleBook
+from services.eligibility.persistence.tables import Assessment, FactsProjection, TierStatus
+from services.eligibility.usecases.projection import facts_from_snapshot
+from shared.events.catalogue import EligibilityAssessed, EnterpriseSnapshot, TierChanged, TierOutcome
+from shared.uow import UnitOfWork
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def upsert_projection(uow: UnitOfWork, snapshot: EnterpriseSnapshot) -> FactsProjection | None:
+    """Store the snapshot unless a newer one is already there (a replayed old event changes nothing)."""
+    row = await uow.session.get(FactsProjection, snapshot.uscc)
+    if row is not None and row.snapshot_version > snapshot.version:
+        return None
+    if row is None:
+        row = FactsProjection(uscc=snapshot.uscc, name=snapshot.name, prefecture_code=snapshot.prefecture_code,
+                              snapshot={}, snapshot_version=0, updated_at=_now())  # fmt: skip
+    row.name = snapshot.name
+    row.prefecture_code = snapshot.prefecture_code
+    row.snapshot = snapshot.model_dump(mode="json")
+    row.snapshot_version = snapshot.version
+    row.updated_at = _now()
+    uow.session.add(row)
+    return row
+
+
+def assess_snapshot(snapshot: EnterpriseSnapshot, year: int, book: RuleBook | None = None) -> list[TierResult]:
+    return assess(facts_from_snapshot(snapshot, year), year, book=book)
+
+
+async def record_assessment(
+    uow: UnitOfWork, snapshot: EnterpriseSnapshot, results: list[TierResult], year: int, trigger: str
+) -> Assessment:
+    assessment = Assessment(
+        id=str(uuid.uuid4()), uscc=snapshot.uscc, assessment_year=year, trigger=trigger,
+        results=[tier_result_out(r).model_dump(mode="json") for r in results], assessed_at=_now(),
+    )  # fmt: skip
+    uow.session.add(assessment)
+    previous = {s.tier: s for s in await uow.session.exec(select(TierStatus).where(TierStatus.uscc == snapshot.uscc))}
+    held = recognised_tiers(snapshot, date.today())
+    for result in results:
+        status = previous.get(result.tier)
+        was_eligible = status.eligible if status is not None else None
+        _upsert_status(uow, status, snapshot, result, assessment.id, result.tier in held)
+        if was_eligible != result.eligible and (was_eligible is not None or result.eligible):
+            uow.emit(
+                TierChanged(
+                    uscc=snapshot.uscc, tier=result.tier, eligible=result.eligible,
+                    previously_eligible=was_eligible, rule_set=result.rule_set,
+                    assessment_id=assessment.id, prefecture_code=snapshot.prefecture_code,
+                )
+            )  # fmt: skip
+    uow.emit(
+        EligibilityAssessed(
+            uscc=snapshot.uscc, assessment_id=assessment.id, assessment_year=year,
+            prefecture_code=snapshot.prefecture_code, results=[outcome(r) for r in results],
+        )
+    )  # fmt: skip
+    return assessment
+
+
+def outcome(result: TierResult) -> TierOutcome:
+    return TierOutcome(
+        tier=result.tier, rule_set=result.rule_set, eligible=result.eligible, decision=result.decision,
+        score=result.score, passed_via=result.passed_via, gaps=len(result.gaps),
+    )  # fmt: skip
+
+
+def recognised_tiers(snapshot: EnterpriseSnapshot, today: date) -> set[str]:
+    return {r.tier for r in snapshot.recognitions if r.valid_from <= today <= r.valid_to}
+
+
+def _upsert_status(
+    uow: UnitOfWork, row: TierStatus | None, snapshot: EnterpriseSnapshot, result: TierResult,
+    assessment_id: str, recognised: bool,
+) -> None:  # fmt: skip
+    values: dict[str, Any] = {
+        "prefecture_code": snapshot.prefecture_code, "eligible": result.eligible, "decision": result.decision,
+        "score": result.score, "rule_set": result.rule_set, "recognised": recognised,
+        "assessment_id": assessment_id, "updated_at": _now(),
+    }  # fmt: skip
+    if row is None:
+        row = TierStatus(uscc=snapshot.uscc, tier=result.tier, **values)
+    else:
+        for name, value in values.items():
+            setattr(row, name, value)
+    uow.session.add(row)
+
+
+async def reassess_from_snapshot(
+    uow: UnitOfWork, snapshot: EnterpriseSnapshot, year: int, trigger: str, book: RuleBook | None = None
+) -> Assessment | None:
+    if await upsert_projection(uow, snapshot) is None:
+        return None
+    return await record_assessment(uow, snapshot, assess_snapshot(snapshot, year, book), year, trigger)

@@ -1,0 +1,1 @@
+"""National standards the platform encodes once, for every service that needs them."""
