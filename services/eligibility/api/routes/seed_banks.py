@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import col, select
 
 from services.eligibility.api.deps import RuleBookDep, RuntimeDep
-from services.eligibility.domain.catalogues import default_targets
+from services.eligibility.domain.roadmaps.catalogues import default_targets
 from services.eligibility.domain.vocabulary import Tier
 from services.eligibility.persistence.tables import SeedBank
 from services.eligibility.usecases.seed_banks import compute, load_candidates, to_row
