@@ -1,7 +1,7 @@
 """Money as NUMERIC(18, 2) (exact integer cents on SQLite); export audit log
 
 Revision ID: c3e1f0a9d2b4
-Revises: c7a1e5d90a11
+Revises: 2fd494dcf491
 Create Date: 2026-12-02 15:10:00
 """
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = 'c3e1f0a9d2b4'
-down_revision: str | None = 'c7a1e5d90a11'
+down_revision: str | None = '2fd494dcf491'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
