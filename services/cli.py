@@ -41,7 +41,7 @@ def run(host: str = "127.0.0.1", port: int = 8000) -> None:
         _greet(host, port, platform.demo_keys)
 
     platform.start = start_and_greet  # type: ignore[method-assign]
-    uvicorn.run(platform.app, host=host, port=port, log_config=None, access_log=False)
+    uvicorn.run(platform.app, host=host, port=port, log_config=None, access_log=False, server_header=False)
 
 
 def _greet(host: str, port: int, keys: list[dict[str, str | None]]) -> None:
@@ -63,7 +63,8 @@ def serve(service: ServiceArg, host: str = "127.0.0.1", port: int = 8000) -> Non
     from services.platform import create_distributed_app
 
     _logging()
-    uvicorn.run(create_distributed_app(service), host=host, port=port, log_config=None, access_log=False)
+    app = create_distributed_app(service)
+    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False, server_header=False)
 
 
 @app.command()

@@ -12,7 +12,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -54,6 +54,11 @@ class ServiceSettings(BaseSettings):
     # Test-only fault injection: the relay hangs after publishing and before marking rows, so a test
     # can SIGKILL it in exactly that window. Never set in production.
     fault_relay_hang_after_publish: bool = False
+    # /metrics: who may scrape it (shared.http_security). Default: loopback only.
+    metrics_allowed_networks: list[str] = Field(default_factory=lambda: ["127.0.0.0/8", "::1/128"])
+    metrics_key: str = ""
+    # TLS is terminated in front of the service (ingress, nginx): send HSTS.
+    tls_terminated: bool = False
     # Background jobs (imports, re-assessments): a running job refreshes its heartbeat this often; a
     # queued or running job whose heartbeat is older than the stale limit is an orphan (see shared.jobs).
     job_heartbeat_seconds: float = 5.0

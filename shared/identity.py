@@ -15,8 +15,14 @@ import json
 import time
 from dataclasses import asdict, dataclass
 from enum import StrEnum
+from typing import Literal
 
 IDENTITY_HEADER = "X-SRDI-Identity"
+# Purpose scopes an API key may carry beyond its role. ``contact_data``: a platform may read
+# enterprises' contact fields (phone, e-mail, legal representative) unmasked.
+CONTACT_DATA = "contact_data"
+Scope = Literal["contact_data"]
+SCOPES: tuple[str, ...] = (CONTACT_DATA,)
 
 
 class Role(StrEnum):
@@ -35,6 +41,10 @@ class Principal:
     tenant: str | None
     subject: str  # the key / user id, for audit
     name: str = ""
+    scopes: tuple[str, ...] = ()
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scopes
 
     @property
     def is_province_wide(self) -> bool:
@@ -76,6 +86,7 @@ def verify_identity(token: str, key: str, now: float | None = None) -> Principal
             tenant=claims.get("tenant"),
             subject=claims["subject"],
             name=claims.get("name", ""),
+            scopes=tuple(str(scope) for scope in claims.get("scopes", ())),
         )
     except (KeyError, ValueError, TypeError) as error:
         raise IdentityError(f"malformed identity: {error}") from error

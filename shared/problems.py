@@ -6,7 +6,9 @@ validation errors become 422 with one entry per field, anything unexpected a 500
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.logs import request_id_var
 
@@ -110,6 +113,28 @@ _ZH_BY_TYPE = {
     "model_type": "必须是对象",
     "json_invalid": "不是有效的 JSON",
     "value_error": "取值无效",
+    "finite_number": "必须是有限的数字（不接受 NaN 或 Infinity）",
+    "decimal_max_places": "小数位数过多",
+    "decimal_max_digits": "数字位数过多",
+    "decimal_whole_digits": "整数位数过多",
+    "too_long": "元素过多",
+    "too_short": "元素过少",
+    "dict_type_keys": "对象的键无效",
+    "url_parsing": "不是有效的网址",
+    "uuid_parsing": "不是有效的编号（UUID）",
+    "model_attributes_type": "必须是对象",
+    "union_tag_invalid": "取值不在允许的范围内",
+    "bytes_too_long": "内容过长",
+    "text_forbidden_characters": "含有控制字符或不可见字符",
+    "money_invalid": "不是有效的金额（元）",
+    "money_out_of_range": "金额超出允许范围",
+    "money_negative": "金额不能为负数",
+    "money_too_many_decimals": "金额最多两位小数",
+    "json_too_deep": "JSON 嵌套过深",
+    "json_non_finite": "NaN、Infinity 不是合法的 JSON 数字",
+    "json_too_large": "JSON 内容过大",
+    "json_lone_surrogate": "含有无法编码的字符（孤立的代理项）",
+    "json_integer_out_of_range": "整数超出 64 位范围",
 }
 
 
@@ -154,8 +179,16 @@ def _zh_suffix(err: dict[str, Any]) -> str:
 
 
 def _safe_value(value: Any) -> Any:
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value if not isinstance(value, str) or len(value) < 200 else value[:200] + "…"
+    """The offending input, echoed only when it is small and JSON-safe (NaN/Infinity as text)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**30:
+        return str(value)[:40] + "…"
+    if isinstance(value, str):
+        value = value.encode("utf-8", errors="backslashreplace").decode("utf-8")  # lone surrogates
+        return value if len(value) < 200 else value[:200] + "…"
+    if isinstance(value, (int, float, bool)) or value is None:
+        return value
     return None
 
 
@@ -189,17 +222,61 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        problem = Problem(
-            500,
-            "internal-error",
-            "Internal server error",
-            "服务器内部错误",
-            "The error was logged with the request id.",
-            "错误已记录，请提供请求编号。",
-        )
-        return problem_response(problem, request)
+        return problem_response(internal_error(), request)
 
     app.add_exception_handler(Problem, on_problem)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(Exception, on_unexpected)
+    app.add_middleware(LastResortMiddleware)
+    from shared.openapi_problems import document_problems
+
+    document_problems(app)
+
+
+def internal_error() -> Problem:
+    return Problem(
+        500,
+        "internal-error",
+        "Internal server error",
+        "服务器内部错误",
+        "The error was logged with the request id.",
+        "错误已记录，请提供请求编号。",
+    )
+
+
+async def send_problem(send: Send, problem: Problem, path: str) -> None:
+    """A problem+json response from plain ASGI code (middlewares, before any route runs)."""
+    body = json.dumps(problem.body(path), ensure_ascii=False).encode()
+    headers = [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode())]
+    headers += [(k.lower().encode(), v.encode()) for k, v in problem.headers.items()]
+    await send({"type": "http.response.start", "status": problem.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+class LastResortMiddleware:
+    """Any exception that escapes a route (or a middleware inside this one) becomes a problem+json
+    500 carrying the request id — never a traceback, never a bare text body."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
+            if started:
+                raise
+            await send_problem(send, internal_error(), scope.get("path", ""))

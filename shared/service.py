@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
-from shared import db, jobs, migrations
+from shared import db, http_security, jobs, migrations
 from shared.api import AdminDep
 from shared.config import ROUTE_PREFIXES, ServiceSettings
 from shared.errors import DomainError
@@ -291,6 +291,7 @@ class RequestContextMiddleware(BaseHTTPMiddleware):
 
 def add_service_defaults(app: FastAPI, service: str, ready: Callable[[], Awaitable[dict[str, bool]]]) -> None:
     install_problem_handlers(app)
+    http_security.install(app)  # input limits, security headers, /metrics restricted
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, error: DomainError) -> Response:

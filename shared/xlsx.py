@@ -89,6 +89,10 @@ class SafeWorkbook:
         self._workbook.save(buffer)
         return buffer.getvalue()
 
+    def save(self, path: Any) -> None:
+        """Write to a file (large exports: stream it from disk rather than hold it in memory)."""
+        self._workbook.save(path)
+
 
 def xlsx_bytes(title: str, header: Sequence[str], rows: Iterable[Iterable[Any]]) -> bytes:
     """One sheet, one header row, the rows: the common export in one call."""

@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field, field_validator, model_validator
+from pydantic import BeforeValidator, Field, StringConstraints, field_validator, model_validator
 
 from services.eligibility.contract.values import (
     ContractModel,
@@ -29,7 +29,11 @@ from services.eligibility.contract.values import (
     score_value,
 )
 from services.eligibility.domain.vocabulary import Application, Tier
+from shared.text import CLEAN, MAX_ITEMS, TRIMMED, TRIMMED_NFKC, ShortText
 
+# Text as shared.text defines it: trimmed, bounded, no control or invisible characters.
+Label = Annotated[str, StringConstraints(max_length=64), TRIMMED_NFKC, CLEAN]
+Short = Annotated[str, StringConstraints(max_length=32), TRIMMED, CLEAN]
 
 class FinancialYearIn(ContractModel):
     year: Year
@@ -83,9 +87,9 @@ class QualityIn(ContractModel):
 class FieldIn(ContractModel):
     strategic_emerging: bool | None = None
     # Free text naming the sub-field ("key_basic_materials"); null means "not in any of them".
-    six_foundations: str | None = Field(default=None, max_length=64)
-    ten_industries: str | None = Field(default=None, max_length=64)
-    network_power: str | None = Field(default=None, max_length=64)
+    six_foundations: Label | None = None
+    ten_industries: Label | None = None
+    network_power: Label | None = None
     chain_gap_filling: bool | None = None
     time_honoured_brand: bool | None = None
     serves_chain_leader: bool | None = None
@@ -160,28 +164,28 @@ class ProfileIn(ContractModel):
     sme: bool | None = None
     established_on: date | None = None
     niche_years: Count | None = None
-    financials: list[FinancialYearIn] | None = None
+    financials: list[FinancialYearIn] | None = Field(default=None, max_length=MAX_ITEMS)
     ip: IpIn | None = None
     rd_institution: RdInstitutionIn | None = None
     digital_level: Annotated[int, Field(ge=1, le=4, strict=True)] | None = None
-    core_systems: list[Annotated[str, Field(max_length=32)]] | None = None
+    core_systems: list[Short] | None = Field(default=None, max_length=MAX_ITEMS)
     quality: QualityIn | None = None
-    management_certs: list[Annotated[str, Field(max_length=64)]] | None = None
-    product_certs: list[Annotated[str, Field(max_length=32)]] | None = None
+    management_certs: list[Label] | None = Field(default=None, max_length=MAX_ITEMS)
+    product_certs: list[Short] | None = Field(default=None, max_length=MAX_ITEMS)
     field: FieldIn | None = None
     national_market_share: Ratio | None = None
     champion: ChampionIn | None = None
-    awards: list[AwardIn] | None = None
-    maker_china: list[MakerChinaIn] | None = None
-    honours: list[HonourIn] | None = None
+    awards: list[AwardIn] | None = Field(default=None, max_length=MAX_ITEMS)
+    maker_china: list[MakerChinaIn] | None = Field(default=None, max_length=MAX_ITEMS)
+    honours: list[HonourIn] | None = Field(default=None, max_length=MAX_ITEMS)
     compliance: ComplianceIn | None = None
-    recognitions: list[RecognitionIn] | None = None
+    recognitions: list[RecognitionIn] | None = Field(default=None, max_length=MAX_ITEMS)
     # Keys are defined by the province's rule file; values are a choice, a flag or a number.
-    province_features: dict[Annotated[str, Field(max_length=64)], str | bool | int | None] | None = None
+    province_features: dict[Label, ShortText | bool | int | None] | None = Field(default=None, max_length=50)
     # Additions (optional) needed by the 2026 revision.
     international_market_share: Ratio | None = None
     market_position_attested: bool | None = None
-    evaluation_scores: list[EvaluationScoreIn] | None = None
+    evaluation_scores: list[EvaluationScoreIn] | None = Field(default=None, max_length=MAX_ITEMS)
     # Additions (2026 readings): renown is evidence only; the little-giant notice's group exclusion.
     renown_attested: bool | None = None
     group_little_giant_similar: bool | None = None

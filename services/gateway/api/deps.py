@@ -8,12 +8,20 @@ revocation takes effect at once for tokens too.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from services.gateway.domain.tokens import TokenError, looks_like_jwt, verify_token
-from services.gateway.persistence.api_keys import Authenticated, active_key, authenticate, parse_scopes
+from services.gateway.persistence.api_keys import (
+    Authenticated,
+    access_scopes,
+    active_key,
+    authenticate,
+    parse_scopes,
+    principal_of,
+)
 from services.gateway.persistence.users import active_user
 from services.gateway.ratelimits import RateLimits
 from services.gateway.upstreams import Upstreams
@@ -53,10 +61,12 @@ async def resolve_credential(runtime: ServiceRuntime, token: str) -> Authenticat
             key = await active_key(uow, name)
             if key is None:
                 return None
-            scopes = claims.scopes if claims.scopes is not None else parse_scopes(key.scopes)
-            return Authenticated(claims.principal, scopes, "client_token")
+            scopes = access_scopes(claims.scopes) if claims.scopes is not None else parse_scopes(key.scopes)
+            # Purpose scopes (contact_data …) come from the key as it is now, not from the token.
+            principal = dataclasses.replace(claims.principal, scopes=principal_of(key).scopes)
+            return Authenticated(principal, scopes, "client_token")
         if kind == "user" and await active_user(uow, name) is not None:
-            return Authenticated(claims.principal, claims.scopes, "user_token")
+            return Authenticated(claims.principal, access_scopes(claims.scopes), "user_token")
         return None
 
 

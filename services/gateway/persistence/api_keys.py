@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -9,7 +10,7 @@ from sqlmodel import col, select
 
 from services.gateway.domain.api_keys import NewKey, generate_key, matches, prefix_of
 from services.gateway.persistence.tables import ApiKey
-from shared.identity import Principal, Role
+from shared.identity import SCOPES, Principal, Role
 from shared.uow import UnitOfWork
 
 
@@ -29,8 +30,20 @@ def key_active(row: ApiKey, now: datetime) -> bool:
     return row.revoked_at is None and (expires_at is None or expires_at > now)
 
 
+def access_scopes(scopes: Iterable[str] | None) -> frozenset[str] | None:
+    """The scopes that limit access (``<service>:read|write``, ``*``); None when there are none, which
+    means the role's full reach. Purpose scopes never limit access."""
+    limiting = frozenset(scope for scope in scopes or () if scope not in SCOPES)
+    return limiting or None
+
+
+def purpose_scopes(scopes: Iterable[str] | None) -> tuple[str, ...]:
+    """The purpose scopes (``contact_data`` …) that travel to services in the signed identity."""
+    return tuple(sorted(scope for scope in scopes or () if scope in SCOPES))
+
+
 def parse_scopes(scopes: str | None) -> frozenset[str] | None:
-    return frozenset(scopes.split()) if scopes else None
+    return access_scopes(scopes.split() if scopes else None)
 
 
 async def create_key(
@@ -58,7 +71,13 @@ async def create_key(
 
 
 def principal_of(row: ApiKey) -> Principal:
-    return Principal(role=Role(row.role), tenant=row.tenant, subject=f"key:{row.prefix}", name=row.name)
+    return Principal(
+        role=Role(row.role),
+        tenant=row.tenant,
+        subject=f"key:{row.prefix}",
+        name=row.name,
+        scopes=purpose_scopes(row.scopes.split() if row.scopes else None),
+    )
 
 
 async def authenticate(uow: UnitOfWork, plaintext: str) -> Authenticated | None:

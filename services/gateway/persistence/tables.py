@@ -29,7 +29,9 @@ class ApiKey(GatewayTable, table=True):
     name: str = Field(max_length=200)
     created_at: datetime
     revoked_at: datetime | None = None
-    # Space-separated scopes ("registry:read eligibility:write integration:read"); None = the role's full reach.
+    # Space-separated scopes. Access scopes ("registry:read eligibility:write integration:read") limit what the
+    # key may do — none of them = the role's full reach; purpose scopes (shared.identity.SCOPES, e.g.
+    # "contact_data") grant more of the data the role may read and travel to services in the signed identity.
     scopes: str | None = Field(default=None, max_length=500)
     expires_at: datetime | None = None
     # Rotation: the old key keeps working until its expires_at (the overlap window), then stops.

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.notifications.domain.requests import CATEGORIES, RECORD_KINDS
 from services.notifications.domain.rules import CHANNELS
+from shared.text import CLEAN, CLEAN_MULTILINE, TRIMMED, TRIMMED_MULTILINE
 
 Channel = Literal["inbox", "email", "sms", "webhook"]
 assert set(CHANNELS) == {"inbox", "email", "sms", "webhook"}
@@ -19,65 +20,71 @@ class Strict(BaseModel):
 
 
 class OfficerIn(Strict):
-    id: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
-    name: str = Field(min_length=1, max_length=100)
-    organisation: str = Field(min_length=1, max_length=200)
-    prefecture_code: str = Field(pattern=r"^53\d{2}$")
-    phone: str = Field(default="", max_length=40)
-    email: str = Field(default="", max_length=200)
+    id: Annotated[str, StringConstraints(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9._-]+$"), TRIMMED, CLEAN]
+    name: Annotated[str, StringConstraints(min_length=1, max_length=100), TRIMMED, CLEAN]
+    organisation: Annotated[str, StringConstraints(min_length=1, max_length=200), TRIMMED, CLEAN]
+    prefecture_code: Annotated[str, StringConstraints(pattern=r"^53\d{2}$"), TRIMMED, CLEAN]
+    phone: Annotated[str, StringConstraints(max_length=40), TRIMMED, CLEAN] = Field(default="")
+    email: Annotated[str, StringConstraints(max_length=200), TRIMMED, CLEAN] = Field(default="")
     capacity: int = Field(default=100, ge=1, le=10_000)
 
 
 class OfficerPatch(Strict):
-    name: str | None = Field(default=None, min_length=1, max_length=100)
-    organisation: str | None = Field(default=None, min_length=1, max_length=200)
-    phone: str | None = Field(default=None, max_length=40)
-    email: str | None = Field(default=None, max_length=200)
+    name: Annotated[str, StringConstraints(min_length=1, max_length=100), TRIMMED, CLEAN] | None = Field(default=None)
+    organisation: Annotated[str, StringConstraints(min_length=1, max_length=200), TRIMMED, CLEAN] | None = Field(
+        default=None
+    )
+    phone: Annotated[str, StringConstraints(max_length=40), TRIMMED, CLEAN] | None = Field(default=None)
+    email: Annotated[str, StringConstraints(max_length=200), TRIMMED, CLEAN] | None = Field(default=None)
     capacity: int | None = Field(default=None, ge=1, le=10_000)
     active: bool | None = None
 
 
 class OverrideIn(Strict):
-    officer_id: str = Field(min_length=1, max_length=64)
-    reason: str = Field(default="override", max_length=200)
+    officer_id: Annotated[str, StringConstraints(min_length=1, max_length=64), TRIMMED, CLEAN]
+    reason: Annotated[str, StringConstraints(max_length=200), TRIMMED, CLEAN] = Field(default="override")
 
 
 class PreferenceIn(Strict):
     channels: dict[str, list[Channel]] = Field(default_factory=dict, max_length=20)
     quiet_hours: bool = True
-    email: str | None = Field(default=None, max_length=200)
-    phone: str | None = Field(default=None, max_length=40)
+    email: Annotated[str, StringConstraints(max_length=200), TRIMMED, CLEAN] | None = Field(default=None)
+    phone: Annotated[str, StringConstraints(max_length=40), TRIMMED, CLEAN] | None = Field(default=None)
 
 
 class WebhookIn(Strict):
-    url: str = Field(min_length=8, max_length=2000, pattern=r"^https?://")
-    description: str = Field(default="", max_length=500)
+    url: Annotated[str, StringConstraints(min_length=8, max_length=2000, pattern=r"^https?://"), TRIMMED, CLEAN]
+    description: Annotated[str, StringConstraints(max_length=500), TRIMMED_MULTILINE, CLEAN_MULTILINE] = Field(
+        default=""
+    )
 
 
 class ThreadIn(Strict):
-    uscc: str = Field(min_length=18, max_length=18)
-    subject: str = Field(min_length=1, max_length=200)
-    body: str = Field(min_length=1, max_length=10_000)
+    uscc: Annotated[str, StringConstraints(min_length=18, max_length=18), TRIMMED, CLEAN]
+    subject: Annotated[str, StringConstraints(min_length=1, max_length=200), TRIMMED, CLEAN]
+    body: Annotated[str, StringConstraints(min_length=1, max_length=10_000), TRIMMED_MULTILINE, CLEAN_MULTILINE]
 
 
 class PostIn(Strict):
-    body: str = Field(min_length=1, max_length=10_000)
+    body: Annotated[str, StringConstraints(min_length=1, max_length=10_000), TRIMMED_MULTILINE, CLEAN_MULTILINE]
 
 
 class RequestIn(Strict):
-    uscc: str | None = Field(default=None, min_length=18, max_length=18)
+    uscc: Annotated[str, StringConstraints(min_length=18, max_length=18), TRIMMED, CLEAN] | None = Field(default=None)
     category: Literal[CATEGORIES]  # type: ignore[valid-type]
-    description: str = Field(min_length=1, max_length=5_000)
+    description: Annotated[str, StringConstraints(min_length=1, max_length=5_000), TRIMMED_MULTILINE, CLEAN_MULTILINE]
 
 
 class TransitionIn(Strict):
     action: Literal["accept", "resolve", "close"]
-    resolution: str | None = Field(default=None, max_length=5_000)
+    resolution: Annotated[str, StringConstraints(max_length=5_000), TRIMMED_MULTILINE, CLEAN_MULTILINE] | None = Field(
+        default=None
+    )
     rating: int | None = Field(default=None, ge=1, le=5, description="satisfaction 1–5, when closing")
 
 
 class RecordIn(Strict):
-    uscc: str = Field(min_length=18, max_length=18)
+    uscc: Annotated[str, StringConstraints(min_length=18, max_length=18), TRIMMED, CLEAN]
     kind: Literal[RECORD_KINDS]  # type: ignore[valid-type]
     served_on: date
-    notes: str = Field(default="", max_length=5_000)
+    notes: Annotated[str, StringConstraints(max_length=5_000), TRIMMED_MULTILINE, CLEAN_MULTILINE] = Field(default="")

@@ -10,10 +10,14 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from services.registry.usecases import validation
+from shared.money import Money as NonNegativeMoney
+from shared.money import SignedMoney
+from shared.text import MAX_ITEMS, Address, Code, Email, Name, PersonName, Phone, ShortText, Tag
 
 Tier = Literal["innovative_sme", "srdi_sme", "little_giant", "single_champion", "single_champion_provincial"]
-Money = Decimal
-_WHOLE = re.compile(r"\s*[+-]?\d+(\.0+)?\s*")
+Money = NonNegativeMoney
+# ASCII digits only: full-width digits are normalised by the importer (NFKC), not by the API.
+_WHOLE = re.compile(r"\s*[+-]?[0-9]+(\.0+)?\s*")
 
 
 def _whole_number(value: Any) -> Any:
@@ -29,9 +33,17 @@ def _whole_number(value: Any) -> Any:
 
 
 Count = Annotated[int, BeforeValidator(_whole_number)]  # counts, ranks, years, levels
+# A fraction (0.12 = 12%) with at most six decimals, as the columns hold it.
+Share = Annotated[Decimal, Field(ge=0, le=1, decimal_places=6)]
+CoreSystem = Literal["CAX", "CAM", "MES", "ERP", "OA", "CRM", "SRM"]
+Items: Any = Field(default_factory=list, max_length=MAX_ITEMS)
+# Free-form province features: flat, bounded keys and values.
+Features = dict[Tag, bool | int | ShortText | None]
 
 
 class IpSummary(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     class1_high_value: Count = Field(default=0, ge=0)
     class1_self_developed: Count = Field(default=0, ge=0)
     class1: Count = Field(default=0, ge=0)
@@ -41,44 +53,58 @@ class IpSummary(BaseModel):
 
 
 class RdInstitution(BaseModel):
-    name: str | None = None
+    model_config = ConfigDict(extra="forbid")
+
+    name: ShortText | None = None
     level: Literal["national", "provincial", "municipal", "below_municipal"]
 
 
 class Award(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     level: Literal["national", "provincial"]
     year: Count = Field(ge=1980, le=2100)
-    rank: Count | None = Field(default=None, ge=1)
-    name: str | None = None
+    rank: Count | None = Field(default=None, ge=1, le=100000)
+    name: ShortText | None = None
 
 
 class MakerChina(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     year: Count = Field(ge=2010, le=2100)
     group: Literal["top500", "top50"]
 
 
 class Honour(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     type: Literal["high_tech_enterprise", "tech_innovation_demo", "ip_advantage", "ip_demo"]
     valid_until: date
 
 
 class ComplianceRecord(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     kind: Literal[
         "abnormal_operation_list", "serious_dishonesty_list", "major_accident", "prohibited_products", "tax_evasion"
     ]
     since: date
     removed_on: date | None = Field(default=None, description="remediated / removed from the list on")
-    note: str | None = None
+    note: ShortText | None = None
 
 
 class EvaluationScore(BaseModel):
     """MIIT's SRDI development evaluation score (工信厅企业〔2024〕75号), as published — never computed here."""
 
+    model_config = ConfigDict(extra="forbid")
+
     year: Count = Field(ge=2024, le=2100)
-    score: Decimal = Field(ge=0, le=100)
+    score: Decimal = Field(ge=0, le=100, decimal_places=2)
 
 
 class Quality(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     provincial_quality_award: bool = False
     quality_system_certified: bool = False
     own_brand: bool = False
@@ -86,20 +112,24 @@ class Quality(BaseModel):
 
 
 class FieldFlags(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     strategic_emerging: bool = False
-    six_foundations: str | None = None
-    ten_industries: str | None = None
-    network_power: str | None = None
+    six_foundations: Tag | None = None
+    ten_industries: Tag | None = None
+    network_power: Tag | None = None
     chain_gap_filling: bool = False
     time_honoured_brand: bool = False
     serves_chain_leader: bool = False
 
 
 class ChampionFacts(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     global_rank: Count | None = Field(default=None, ge=1)
     national_rank: Count | None = Field(default=None, ge=1)
     provincial_rank: Count | None = Field(default=None, ge=1)
-    product_revenue_share: Decimal | None = Field(default=None, ge=0, le=1)
+    product_revenue_share: Share | None = None
     new_product: bool | None = None
     technology_leading: Literal["international", "domestic", "none"] | None = None
     profit_above_industry: bool | None = None
@@ -111,33 +141,33 @@ class EnterpriseFacts(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    legal_representative: str | None = Field(default=None, max_length=100)
+    legal_representative: PersonName | None = None
     established_on: date | None = None
-    contact_phone: str | None = Field(default=None, max_length=40)
-    contact_email: str | None = Field(default=None, max_length=200)
-    address: str | None = Field(default=None, max_length=300)
-    niche_market: str | None = Field(default=None, max_length=300)
+    contact_phone: Phone | None = None
+    contact_email: Email | None = None
+    address: Address | None = None
+    niche_market: Address | None = None
     niche_since: Count | None = Field(default=None, ge=1949, le=2100)
-    main_products: list[str] = Field(default_factory=list)
-    key_fields: list[str] = Field(default_factory=list)
+    main_products: list[ShortText] = Items
+    key_fields: list[Tag] = Items
     ip: IpSummary = Field(default_factory=IpSummary)
-    rd_institutions: list[RdInstitution] = Field(default_factory=list)
+    rd_institutions: list[RdInstitution] = Items
     digital_level: Count | None = Field(default=None, ge=1, le=4)
-    core_systems: list[Literal["CAX", "CAM", "MES", "ERP", "OA", "CRM", "SRM"]] = Field(default_factory=list)
-    management_certs: list[str] = Field(default_factory=list)
-    product_certs: list[str] = Field(default_factory=list)
+    core_systems: list[CoreSystem] = Field(default_factory=list, max_length=7)
+    management_certs: list[ShortText] = Items
+    product_certs: list[ShortText] = Items
     quality: Quality = Field(default_factory=Quality)
     field_flags: FieldFlags = Field(default_factory=FieldFlags)
-    national_market_share: Decimal | None = Field(default=None, ge=0, le=1)
-    international_market_share: Decimal | None = Field(default=None, ge=0, le=1)
+    national_market_share: Share | None = None
+    international_market_share: Share | None = None
     market_position_attested: bool | None = Field(default=None, description="market share proven by evidence")
-    evaluation_scores: list[EvaluationScore] = Field(default_factory=list)
+    evaluation_scores: list[EvaluationScore] = Items
     champion: ChampionFacts = Field(default_factory=ChampionFacts)
-    awards: list[Award] = Field(default_factory=list)
-    maker_china: list[MakerChina] = Field(default_factory=list)
-    honours: list[Honour] = Field(default_factory=list)
-    compliance: list[ComplianceRecord] = Field(default_factory=list)
-    province_features: dict[str, Any] = Field(default_factory=dict)
+    awards: list[Award] = Items
+    maker_china: list[MakerChina] = Items
+    honours: list[Honour] = Items
+    compliance: list[ComplianceRecord] = Items
+    province_features: Features = Field(default_factory=dict, max_length=50)
 
     @field_validator("key_fields")
     @classmethod
@@ -151,10 +181,10 @@ class EnterpriseFacts(BaseModel):
 
 
 class EnterpriseCreate(EnterpriseFacts):
-    uscc: str
-    name: str = Field(min_length=2, max_length=200)
-    county_code: str
-    industry_code: str
+    uscc: Code
+    name: Name
+    county_code: Code
+    industry_code: Code
 
     @field_validator("uscc")
     @classmethod
@@ -177,36 +207,36 @@ class EnterpriseUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, min_length=2, max_length=200)
-    county_code: str | None = None
-    industry_code: str | None = None
-    legal_representative: str | None = None
+    name: Name | None = None
+    county_code: Code | None = None
+    industry_code: Code | None = None
+    legal_representative: PersonName | None = None
     established_on: date | None = None
-    contact_phone: str | None = None
-    contact_email: str | None = None
-    address: str | None = None
-    niche_market: str | None = None
+    contact_phone: Phone | None = None
+    contact_email: Email | None = None
+    address: Address | None = None
+    niche_market: Address | None = None
     niche_since: Count | None = Field(default=None, ge=1949, le=2100)
-    main_products: list[str] | None = None
-    key_fields: list[str] | None = None
+    main_products: list[ShortText] | None = Field(default=None, max_length=MAX_ITEMS)
+    key_fields: list[Tag] | None = Field(default=None, max_length=MAX_ITEMS)
     ip: IpSummary | None = None
-    rd_institutions: list[RdInstitution] | None = None
+    rd_institutions: list[RdInstitution] | None = Field(default=None, max_length=MAX_ITEMS)
     digital_level: Count | None = Field(default=None, ge=1, le=4)
-    core_systems: list[Literal["CAX", "CAM", "MES", "ERP", "OA", "CRM", "SRM"]] | None = None
-    management_certs: list[str] | None = None
-    product_certs: list[str] | None = None
+    core_systems: list[CoreSystem] | None = Field(default=None, max_length=7)
+    management_certs: list[ShortText] | None = Field(default=None, max_length=MAX_ITEMS)
+    product_certs: list[ShortText] | None = Field(default=None, max_length=MAX_ITEMS)
     quality: Quality | None = None
     field_flags: FieldFlags | None = None
-    national_market_share: Decimal | None = Field(default=None, ge=0, le=1)
-    international_market_share: Decimal | None = Field(default=None, ge=0, le=1)
+    national_market_share: Share | None = None
+    international_market_share: Share | None = None
     market_position_attested: bool | None = None
-    evaluation_scores: list[EvaluationScore] | None = None
+    evaluation_scores: list[EvaluationScore] | None = Field(default=None, max_length=MAX_ITEMS)
     champion: ChampionFacts | None = None
-    awards: list[Award] | None = None
-    maker_china: list[MakerChina] | None = None
-    honours: list[Honour] | None = None
-    compliance: list[ComplianceRecord] | None = None
-    province_features: dict[str, Any] | None = None
+    awards: list[Award] | None = Field(default=None, max_length=MAX_ITEMS)
+    maker_china: list[MakerChina] | None = Field(default=None, max_length=MAX_ITEMS)
+    honours: list[Honour] | None = Field(default=None, max_length=MAX_ITEMS)
+    compliance: list[ComplianceRecord] | None = Field(default=None, max_length=MAX_ITEMS)
+    province_features: Features | None = Field(default=None, max_length=50)
 
     @field_validator("county_code")
     @classmethod
@@ -229,15 +259,15 @@ class FinancialReportIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    operating_revenue: Money | None = Field(default=None, ge=0)
-    main_business_revenue: Money | None = Field(default=None, ge=0)
-    rd_expense: Money | None = Field(default=None, ge=0)
-    net_profit: Money | None = None
-    total_assets: Money | None = Field(default=None, ge=0)
-    total_liabilities: Money | None = Field(default=None, ge=0)
-    employees: Count | None = Field(default=None, ge=0)
-    rd_staff: Count | None = Field(default=None, ge=0)
-    new_equity_financing: Money | None = Field(default=None, ge=0)
+    operating_revenue: Money | None = None
+    main_business_revenue: Money | None = None
+    rd_expense: Money | None = None
+    net_profit: SignedMoney | None = None
+    total_assets: Money | None = None
+    total_liabilities: Money | None = None
+    employees: Count | None = Field(default=None, ge=0, le=10_000_000)
+    rd_staff: Count | None = Field(default=None, ge=0, le=10_000_000)
+    new_equity_financing: Money | None = None
     audited: bool | None = None
 
     @model_validator(mode="after")
@@ -255,7 +285,7 @@ class RecognitionIn(BaseModel):
 
     tier: Tier
     level: Literal["national", "provincial"]
-    batch: str | None = Field(default=None, max_length=60)
+    batch: Annotated[ShortText, Field(max_length=60)] | None = None
     valid_from: date
     valid_to: date | None = Field(default=None, description="defaults to three years after valid_from")
 

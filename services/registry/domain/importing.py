@@ -38,6 +38,8 @@ from xml.etree import ElementTree
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.cell import range_boundaries
 
+from shared.xlsx import restore_csv_text
+
 # header → (field, kind)
 COLUMNS: dict[str, tuple[str, str]] = {
     "企业名称": ("name", "text"),
@@ -107,6 +109,70 @@ class CellError(ValueError):
         self.zh, self.en = zh, en
 
 
+class ImportFileError(CellError):
+    """The file as a whole cannot be read: the job fails with this (bilingual) reason, 0 rows applied."""
+
+    @property
+    def reason(self) -> str:
+        return f"{self.zh} / {self.en}"
+
+
+UNREADABLE = ImportFileError("文件无法读取，请使用下载的模板另存为 .xlsx 或 UTF-8 编码的 .csv",
+                             "the file could not be read; save the template as .xlsx or as UTF-8 .csv")  # fmt: skip
+
+# Limits on what an .xlsx may expand to (a zip bomb is small on disk and huge in memory).
+MAX_XLSX_PARTS = 10_000
+MAX_XLSX_PART_BYTES = 512 * 1024 * 1024
+MAX_XLSX_TOTAL_BYTES = 1024 * 1024 * 1024
+MAX_SHARED_STRINGS_BYTES = 64 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 500  # for parts above 16 MiB
+_RATIO_FLOOR = 16 * 1024 * 1024
+
+
+def check_upload(path: str, suffix: str) -> None:
+    """Refuse, with a stated reason, a file that is empty, not what its name says, or would expand
+    beyond sane limits — before any parser sees it (openpyxl reads shared strings whole)."""
+    with open(path, "rb") as handle:
+        head = handle.read(8)
+    if not head:
+        raise ImportFileError("文件为空", "the file is empty")
+    if suffix == ".csv":
+        if head.startswith((b"PK\x03\x04", b"\x89PNG", b"%PDF", b"\xd0\xcf\x11\xe0")):
+            raise ImportFileError("文件不是 CSV 文本文件", "the file is not a CSV text file")
+        return
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise ImportFileError("这是旧版 .xls 文件，请另存为 .xlsx", "this is an old .xls file; save it as .xlsx")
+    if not head.startswith(b"PK\x03\x04") or not zipfile.is_zipfile(path):
+        raise ImportFileError("文件不是有效的 .xlsx 工作簿（可能只是改了扩展名）",
+                              "the file is not an .xlsx workbook (perhaps only renamed)")  # fmt: skip
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise ImportFileError("工作簿已损坏", "the workbook is damaged") from error
+    names = {part.filename for part in parts}
+    if "xl/workbook.xml" not in names:
+        raise ImportFileError("文件不是有效的 .xlsx 工作簿", "the file is not an .xlsx workbook")
+    if len(parts) > MAX_XLSX_PARTS:
+        raise ImportFileError("工作簿结构异常（部件过多）", "the workbook has too many parts")
+    total = 0
+    for part in parts:
+        total += part.file_size
+        if part.filename.lower() == "xl/sharedstrings.xml" and part.file_size > MAX_SHARED_STRINGS_BYTES:
+            raise ImportFileError(
+                f"工作簿的共享字符串部分解压后超过 {MAX_SHARED_STRINGS_BYTES // 2**20} MB，疑似压缩炸弹，已拒绝",
+                f"the workbook's shared strings expand beyond {MAX_SHARED_STRINGS_BYTES // 2**20} MB "
+                "(a zip bomb?); refused",
+            )
+        ratio = part.file_size / max(part.compress_size, 1)
+        if part.file_size > MAX_XLSX_PART_BYTES or (part.file_size > _RATIO_FLOOR and ratio > MAX_COMPRESSION_RATIO):
+            raise ImportFileError("工作簿解压后异常巨大，疑似压缩炸弹，已拒绝",
+                                  "the workbook expands to an implausible size (a zip bomb?); refused")  # fmt: skip
+    if total > MAX_XLSX_TOTAL_BYTES:
+        raise ImportFileError("工作簿解压后异常巨大，疑似压缩炸弹，已拒绝",
+                              "the workbook expands to an implausible size (a zip bomb?); refused")  # fmt: skip
+
+
 # --- reading ---------------------------------------------------------------------------------
 
 
@@ -114,10 +180,17 @@ def iter_rows_csv(handle: IO[bytes]) -> Iterator[tuple[int, dict[str, Any]]]:
     """(row number as the clerk sees it, {header: raw}) — the header row is row 1."""
     text = io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")
     reader = csv.reader(text)
-    header = [_strip(h) for h in next(reader, [])]
-    for number, values in enumerate(reader, start=2):
-        if any(_strip(v) for v in values):
-            yield number, dict(zip(header, values, strict=False))
+    try:
+        header = [_strip(restore_csv_text(h)) for h in next(reader, [])]
+        for number, values in enumerate(reader, start=2):
+            if any(_strip(v) for v in values):
+                # Text our own CSV export neutralised ('=…) comes back as it was entered.
+                yield number, dict(zip(header, (restore_csv_text(v) for v in values), strict=False))
+    except UnicodeDecodeError as error:
+        raise ImportFileError("CSV 文件不是 UTF-8 编码，请另存为“CSV UTF-8”",
+                              "the CSV file is not UTF-8; save it as \"CSV UTF-8\"") from error
+    except csv.Error as error:
+        raise ImportFileError("CSV 文件格式错误", "the CSV file is malformed") from error
 
 
 def iter_rows_xlsx(path: str) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -373,7 +446,9 @@ def export_row(enterprise: dict[str, Any], report: dict[str, Any] | None) -> lis
         if kind == "list":
             value = "；".join(value) if value else None
         elif kind == "money" and value is not None:
-            value = float(value) if Decimal(value) == Decimal(value).quantize(Decimal("0.01")) else str(value)
+            # A number cell where Excel's double holds it exactly (≤ 15 digits), else its exact text.
+            amount = Decimal(value)
+            value = amount if len(amount.as_tuple().digits) <= 15 else f"{amount:.2f}"
         elif kind == "bool" and value is not None:
             value = "是" if value else "否"
         row.append(value)

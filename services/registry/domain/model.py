@@ -13,3 +13,9 @@ def mask_contact(value: str) -> str:
     if len(digits) >= 7:
         return f"{digits[:3]}****{digits[-4:]}"
     return "*" * len(digits)
+
+
+def mask_person(value: str) -> str:
+    """Mask a person's name: 张三 → 张*, 欧阳娜娜 → 欧***, John Smith → J*********."""
+    value = value.strip()
+    return value[:1] + "*" * max(1, len(value) - 1) if value else value

@@ -13,6 +13,7 @@ from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
 from shared.events.tables import messaging_tables
+from shared.money import MoneyType
 from shared.officers import officer_assignment_table
 
 
@@ -27,7 +28,7 @@ officer_assignment = officer_assignment_table(metadata)
 
 
 def _money() -> Any:
-    return Field(default=None, sa_column=Column(Numeric(20, 2), nullable=True))
+    return Field(default=None, sa_column=Column(MoneyType(), nullable=True))
 
 
 def _json(default: Any) -> Any:
@@ -145,3 +146,19 @@ class ImportProblem(RegistryTable, table=True):
     value: str | None = Field(default=None, max_length=500)
     problem_zh: str = Field(max_length=500)
     problem_en: str = Field(max_length=500)
+
+
+class ExportAudit(RegistryTable, table=True):
+    """Who exported what, when, with which filter (personal data leaves the register here)."""
+
+    __tablename__ = "export_audit"
+
+    id: int | None = Field(default=None, primary_key=True)
+    subject: str = Field(index=True, max_length=200)
+    role: str = Field(max_length=40)
+    tenant: str | None = Field(default=None, max_length=64)
+    export: str = Field(max_length=60)
+    filter: dict[str, Any] = _json({})
+    rows: int = 0
+    contacts_unmasked: bool = False
+    exported_at: datetime = Field(index=True)

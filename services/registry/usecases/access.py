@@ -7,9 +7,12 @@ recorded by provincial operators (or admins) only.
 
 from __future__ import annotations
 
+from typing import Any
+
+from services.registry.domain.model import mask_contact, mask_person
 from services.registry.persistence.tables import Enterprise
 from shared.errors import Forbidden
-from shared.identity import Principal, Role
+from shared.identity import CONTACT_DATA, Principal, Role
 from shared.tenancy import check_enterprise_visible, require_enterprise_reader, sees_enterprise
 
 WRITERS = {Role.ADMIN, Role.PROVINCIAL_OPERATOR, Role.PREFECTURE_OPERATOR, Role.ENTERPRISE}
@@ -48,3 +51,24 @@ def check_grant(principal: Principal) -> None:
 
 def check_list(principal: Principal) -> None:
     require_enterprise_reader(principal)
+
+
+CONTACT_FIELDS = ("contact_phone", "contact_email", "legal_representative")
+
+
+def sees_contacts(principal: Principal) -> bool:
+    """Personal data (phone, e-mail, legal representative) reaches another platform only when its
+    key carries the ``contact_data`` purpose scope; everyone else entitled to the record sees them."""
+    return principal.role is not Role.PLATFORM or principal.has_scope(CONTACT_DATA)
+
+
+def redact_contacts(principal: Principal, values: dict[str, Any]) -> dict[str, Any]:
+    if sees_contacts(principal):
+        return values
+    masked = dict(values)
+    for name in ("contact_phone", "contact_email"):
+        if masked.get(name):
+            masked[name] = mask_contact(str(masked[name]))
+    if masked.get("legal_representative"):
+        masked["legal_representative"] = mask_person(str(masked["legal_representative"]))
+    return masked

@@ -28,9 +28,12 @@ from sqlalchemy import insert, update
 from services.registry.api.schemas import EnterpriseCreate, FinancialReportIn
 from services.registry.domain.importing import (
     HEADER_OF,
+    UNREADABLE,
+    ImportFileError,
     ParsedRow,
     RowProblem,
     check_headers,
+    check_upload,
     iter_rows_csv,
     iter_rows_xlsx,
     parse_row,
@@ -141,6 +144,7 @@ async def run_import(runtime: ServiceRuntime, job_id: str, path: Path, principal
                      chunk_rows: int = 500, timings: Timings | None = None) -> None:  # fmt: skip
     timings = timings or Timings()
     try:
+        await asyncio.to_thread(check_upload, str(path), path.suffix.lower())
         await _set(runtime, job_id, status="running", total_rows=await asyncio.to_thread(count_rows, path))
         header_problems = check_headers(await asyncio.to_thread(headers_of, path))
         if header_problems:
@@ -177,9 +181,13 @@ async def run_import(runtime: ServiceRuntime, job_id: str, path: Path, principal
             await asyncio.gather(producer, return_exceptions=True)
         producer.result()  # a reading error fails the job
         await _set(runtime, job_id, status="done", total_rows=processed, finished_at=_now())
-    except Exception as error:
+    except ImportFileError as error:
+        log.warning("import %s refused: %s", job_id, error.en)
+        await _set(runtime, job_id, status="failed", error=error.reason[:500], finished_at=_now())
+    except Exception:
+        # The reason is stated, never the parser's own words (which leak internals and help no clerk).
         log.exception("import %s failed", job_id)
-        await _set(runtime, job_id, status="failed", error=str(error)[:500], finished_at=_now())
+        await _set(runtime, job_id, status="failed", error=UNREADABLE.reason, finished_at=_now())
     finally:
         path.unlink(missing_ok=True)
 

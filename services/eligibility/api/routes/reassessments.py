@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import func
 from sqlmodel import select
 
@@ -16,12 +16,17 @@ from services.eligibility.persistence.tables import FactsProjection, Reassessmen
 from services.eligibility.usecases.reassessment import run_reassessment
 from shared.api import PrincipalDep
 from shared.problems import forbidden, not_found
+from shared.text import CLEAN, TRIMMED
 
 router = APIRouter(prefix="/api/v1/eligibility/reassessments", tags=["reassessments"])
 
 
 class ReassessmentRequest(BaseModel):
-    reason: str = Field(min_length=2, max_length=300, description="why, e.g. a new rule version / 原因")
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Annotated[str, StringConstraints(min_length=2, max_length=300), TRIMMED, CLEAN] = Field(
+        description="why, e.g. a new rule version / 原因"
+    )
 
 
 @router.post("", status_code=202, summary="Re-assess the whole register / 全量重新评估")

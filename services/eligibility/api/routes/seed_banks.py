@@ -3,32 +3,36 @@
 from __future__ import annotations
 
 import asyncio
-import io
 from typing import Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
-from openpyxl import Workbook
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import col, select
 
 from services.eligibility.api.deps import RuleBookDep, RuntimeDep
+from services.eligibility.domain.roadmaps.catalogues import default_targets
 from services.eligibility.domain.vocabulary import Tier
 from services.eligibility.persistence.tables import SeedBank
 from services.eligibility.usecases.seed_banks import compute, load_candidates, to_row
 from shared.api import PrincipalDep
 from shared.events.catalogue import SeedBankIncluded
 from shared.identity import Principal, Role
-from shared.problems import Problem, forbidden, not_found
+from shared.problems import FieldError, Problem, forbidden, not_found
+from shared.xlsx import SafeWorkbook
 
 router = APIRouter(prefix="/api/v1/eligibility", tags=["seed-banks"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class SeedBankRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     year: int = Field(ge=2023, le=2100, description="the year the bank is for / 年度")
     tier: Literal["innovative_sme", "srdi_sme", "little_giant"]
-    prefecture: str | None = Field(default=None, description="province-wide when omitted (provincial operators)")
+    prefecture: str | None = Field(
+        default=None, pattern=r"^53[0-9]{2}$", description="province-wide when omitted (provincial operators)"
+    )
 
 
 def scope_of(principal: Principal, requested: str | None) -> str | None:
@@ -41,7 +45,23 @@ def scope_of(principal: Principal, requested: str | None) -> str | None:
     return requested
 
 
+def check_request(body: SeedBankRequest) -> None:
+    """The plan's years and the province's prefectures, as a 422 naming the field (not a 500)."""
+    targets = default_targets()
+    plan = targets.plan(targets.seed_bank_plan)
+    if body.year not in plan.years:
+        raise Problem(422, "validation-failed", "The request is not valid", "请求数据校验未通过",
+                      errors=[FieldError("year", "year_not_planned", f"the seed-bank plan covers {plan.years}",
+                                         f"种子库计划仅覆盖 {plan.years} 年度", body.year)])  # fmt: skip
+    known = {p.code[:4] for p in targets.prefectures}
+    if body.prefecture is not None and body.prefecture not in known:
+        raise Problem(422, "validation-failed", "The request is not valid", "请求数据校验未通过",
+                      errors=[FieldError("prefecture", "unknown_prefecture", "not a prefecture of Yunnan",
+                                         "不是云南省的州（市）代码", body.prefecture)])  # fmt: skip
+
+
 async def _build(body: SeedBankRequest, kind: str, principal: Principal, runtime: Any, book: Any) -> dict[str, Any]:
+    check_request(body)
     prefecture = scope_of(principal, body.prefecture)
     async with runtime.uow() as uow:
         candidates, names = await load_candidates(uow, body.year, prefecture)
@@ -79,7 +99,7 @@ async def build_target_list(
 
 @router.get("/seed-banks", summary="Seed banks and target lists / 种子库列表")
 async def list_seed_banks(
-    principal: PrincipalDep, runtime: RuntimeDep, year: int | None = None
+    principal: PrincipalDep, runtime: RuntimeDep, year: int | None = Query(default=None, ge=2000, le=2100)
 ) -> list[dict[str, Any]]:
     scope = scope_of(principal, None)
     query = select(SeedBank).order_by(col(SeedBank.created_at).desc())
@@ -109,24 +129,14 @@ async def show_seed_bank(bank_id: str, principal: PrincipalDep, runtime: Runtime
 @router.get("/seed-banks/{bank_id}/export.xlsx", summary="Export a seed bank / 导出种子库")
 async def export_seed_bank(bank_id: str, principal: PrincipalDep, runtime: RuntimeDep) -> Response:
     bank = await _visible(principal, runtime, bank_id)
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("种子库" if bank.kind == "seed_bank" else "目标名单")
+    workbook = SafeWorkbook()
+    sheet = workbook.sheet("种子库" if bank.kind == "seed_bank" else "目标名单")
     sheet.append([f"{bank.year}年 {bank.tier}", f"报备截止 filing by {bank.filing_deadline}", f"规则 {bank.rule_set}"])
-    sheet.append(
-        [
-            "排名 rank",
-            "统一社会信用代码",
-            "企业名称",
-            "州市 prefecture",
-            "接近度 closeness",
-            "结论 decision",
-            "得分 score",
-        ]
-    )
+    sheet.append(["排名 rank", "统一社会信用代码", "企业名称", "州市 prefecture", "接近度 closeness", "结论 decision",
+                  "得分 score"])  # fmt: skip
     for entry in bank.entries:
         sheet.append([entry["rank"], entry["enterprise_id"], entry["name"], entry["prefecture"], entry["closeness"],
                       entry["decision"], entry["score"]])  # fmt: skip
-    buffer = io.BytesIO()
-    workbook.save(buffer)
+    content = await asyncio.to_thread(workbook.to_bytes)
     name = f"seed-bank-{bank.year}-{bank.tier}.xlsx"
-    return Response(buffer.getvalue(), media_type=XLSX, headers={"Content-Disposition": f"attachment; filename={name}"})
+    return Response(content, media_type=XLSX, headers={"Content-Disposition": f"attachment; filename={name}"})

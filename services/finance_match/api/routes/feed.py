@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from services.finance_match.api.deps import RuntimeDep, SettingsDep, bank_of, wake_webhooks
 from services.finance_match.api.schemas import ReplayIn, RotateIn, SubscriptionIn
@@ -157,7 +157,10 @@ async def deliveries(
     "/webhooks/{subscription_id}/deliveries/{delivery_id}/attempts", summary="Attempts of a delivery / 投递尝试"
 )
 async def attempts(
-    subscription_id: str, delivery_id: int, principal: PrincipalDep, runtime: RuntimeDep
+    subscription_id: str,
+    delivery_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    principal: PrincipalDep,
+    runtime: RuntimeDep,
 ) -> list[dict[str, Any]]:
     async with runtime.uow() as uow:
         await _own_subscription(uow, principal, subscription_id)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from sqlmodel import select
 
 from services.finance_match.api.deps import RuntimeDep
@@ -88,7 +88,9 @@ async def change_requests(principal: PrincipalDep, runtime: RuntimeDep, status: 
 
 
 @router.post("/change-requests/{request_id}/refuse", summary="Refuse a change request / 驳回结对变更申请")
-async def refuse_change(request_id: int, principal: PrincipalDep, runtime: RuntimeDep) -> dict[str, Any]:
+async def refuse_change(
+    request_id: Annotated[int, Path(ge=1, le=2**31 - 1)], principal: PrincipalDep, runtime: RuntimeDep
+) -> dict[str, Any]:
     async with runtime.uow() as uow:
         request = await uow.session.get(PairingChangeRequest, request_id)
         view = await uow.session.get(EnterpriseView, request.uscc) if request else None

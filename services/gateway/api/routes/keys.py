@@ -3,46 +3,51 @@ once; and ``whoami`` for any caller."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.gateway.api.deps import AdminCallerDep, CallerDep, RuntimeDep
 from services.gateway.persistence.api_keys import aware, create_key, list_keys, revoke_key, rotate_key
 from services.gateway.persistence.tables import ApiKey
-from shared.identity import Role
-from shared.problems import not_found
+from shared.identity import SCOPES, Role
+from shared.problems import FieldError, Problem, not_found
+from shared.text import CLEAN, TRIMMED, TRIMMED_NFKC
 
 router = APIRouter(prefix="/api/v1/gateway", tags=["gateway"])
 SCOPE_PATTERN = r"^(\*|(registry|eligibility|finance|notifications|integration|gateway):(read|write))$"
 
+Tenant = Annotated[
+    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z_.:-]+$"), TRIMMED_NFKC, CLEAN
+]
+
 
 class ApiKeyCreate(BaseModel):
     role: Role
-    tenant: str | None = Field(default=None, max_length=64, description="prefecture, credit code, bank id … by role")
-    name: str = Field(min_length=1, max_length=200)
+    tenant: Tenant | None = Field(default=None, description="prefecture, credit code, bank id … by role")
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200), TRIMMED, CLEAN]
     scopes: list[str] | None = Field(
-        default=None, max_length=20, description="e.g. registry:read integration:read; omitted = the role's reach"
+        default=None,
+        max_length=20,
+        description="access scopes, e.g. registry:read integration:read (omitted = the role's reach), and purpose "
+        "scopes, e.g. contact_data (a platform reads contacts unmasked) / 访问范围与用途授权",
     )
     expires_in_days: int | None = Field(default=None, ge=1, le=3660, description="omitted = no expiry")
 
-    model_config = {"json_schema_extra": {"examples": [
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"role": "platform", "tenant": "platform-yn-gov", "name": "一部手机办事通", "scopes": ["integration:read"],
          "expires_in_days": 365},
-    ]}}  # fmt: skip
+    ]})  # fmt: skip
 
     def validated_scopes(self) -> list[str] | None:
-        import re
-
-        from shared.problems import FieldError, Problem
-
         for index, scope in enumerate(self.scopes or []):
-            if not re.match(SCOPE_PATTERN, scope):
+            if scope not in SCOPES and not re.match(SCOPE_PATTERN, scope):
                 raise Problem(422, "validation-failed", "Invalid scope", "无效的权限范围", errors=[FieldError(
-                    f"scopes.{index}", "bad-scope", "<service>:read|write or *", "应为 <服务>:read|write 或 *",
-                    scope)])  # fmt: skip
+                    f"scopes.{index}", "bad-scope", "<service>:read|write, * or contact_data",
+                    "应为 <服务>:read|write、* 或 contact_data", scope)])  # fmt: skip
         return self.scopes
 
 
@@ -75,7 +80,8 @@ def key_view(row: ApiKey) -> dict[str, Any]:
 
 @router.get("/whoami", summary="The caller's identity / 当前身份")
 async def whoami(caller: CallerDep) -> dict[str, Any]:
-    return {"role": caller.role, "tenant": caller.tenant, "subject": caller.subject, "name": caller.name}
+    return {"role": caller.role, "tenant": caller.tenant, "subject": caller.subject, "name": caller.name,
+            "scopes": list(caller.scopes)}  # fmt: skip
 
 
 @router.post("/api-keys", status_code=201, summary="Issue an API key / 签发 API 密钥")

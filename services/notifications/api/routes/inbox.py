@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import base64
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from sqlalchemy import func, or_, update
 from sqlmodel import col, select
 
@@ -152,7 +152,9 @@ async def list_deliveries(
 
 
 @router.post("/admin/deliveries/{delivery_id}/retry", summary="Retry a dead delivery / 重新投递")
-async def retry_delivery(delivery_id: int, _: AdminDep, runtime: RuntimeDep) -> dict[str, Any]:
+async def retry_delivery(
+    delivery_id: Annotated[int, Path(ge=1, le=2**31 - 1)], _: AdminDep, runtime: RuntimeDep
+) -> dict[str, Any]:
     async with runtime.uow() as uow:
         row = await uow.session.get(Delivery, delivery_id)
         if row is None:

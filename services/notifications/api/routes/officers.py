@@ -97,7 +97,8 @@ async def update_officer(
     async with runtime.uow() as uow:
         officer = await _officer(uow, principal, officer_id)
         require_operator(principal, officer.prefecture_code)
-        for key, value in body.model_dump(exclude_unset=True).items():
+        # null means "leave as is": name, organisation, capacity … are required columns.
+        for key, value in body.model_dump(exclude_unset=True, exclude_none=True).items():
             setattr(officer, key, value)
         uow.session.add(officer)
         await uow.session.flush()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from services.registry.api.deps import RuntimeDep
@@ -22,6 +22,7 @@ from services.registry.usecases import access, commands, queries, validation
 from services.registry.usecases.snapshots import load_aggregate, public_view
 from shared.api import PrincipalDep
 from shared.idempotency import run_idempotent
+from shared.identity import Principal
 from shared.officers import assigned_officer
 from shared.problems import Problem
 from shared.uow import UnitOfWork
@@ -45,12 +46,11 @@ def parse_if_match(value: str | None) -> int:
         raise Problem(412, "stale-version", "If-Match does not match", "ETag 不匹配") from error
 
 
-async def _view(uow: UnitOfWork, uscc: str) -> dict[str, Any]:
+async def _view(uow: UnitOfWork, uscc: str, principal: Principal) -> dict[str, Any]:
     enterprise, financials, recognitions, tags = await load_aggregate(uow, uscc)
     assert enterprise is not None
-    return EnterprisePublic.model_validate(public_view(enterprise, financials, recognitions, tags)).model_dump(
-        mode="json"
-    )
+    view = public_view(enterprise, financials, recognitions, tags)
+    return EnterprisePublic.model_validate(access.redact_contacts(principal, view)).model_dump(mode="json")
 
 
 @router.post("", status_code=201, summary="Register an enterprise / 企业登记", response_model=EnterprisePublic)
@@ -66,7 +66,7 @@ async def create_enterprise(
 
     async def effect(uow: UnitOfWork) -> tuple[int, Any, dict[str, str]]:
         enterprise = await commands.register(uow, body)
-        return 201, await _view(uow, enterprise.uscc), {"ETag": etag(enterprise.version)}
+        return 201, await _view(uow, enterprise.uscc, principal), {"ETag": etag(enterprise.version)}
 
     return await run_idempotent(request, principal, runtime.uow, effect)
 
@@ -77,7 +77,7 @@ async def read_enterprise(uscc: str, principal: PrincipalDep, runtime: RuntimeDe
         officer = await assigned_officer(uow, officer_assignment, principal, uscc)
         enterprise = access.check_read(principal, await uow.session.get(Enterprise, uscc.upper()), officer)
         response.headers["ETag"] = etag(enterprise.version)
-        return await _view(uow, enterprise.uscc)
+        return await _view(uow, enterprise.uscc, principal)
 
 
 @router.patch("/{uscc}", summary="Partial update / 修改企业信息", response_model=EnterprisePublic)
@@ -97,7 +97,7 @@ async def update_enterprise(
         if body.county_code is not None:
             access.check_create(principal, enterprise.uscc, validation.prefecture_of(body.county_code))
         await commands.update_enterprise(uow, enterprise, body)
-        view = await _view(uow, enterprise.uscc)
+        view = await _view(uow, enterprise.uscc, principal)
         await uow.commit()
     response.headers["ETag"] = etag(view["version"])
     return view
@@ -107,14 +107,14 @@ async def update_enterprise(
 async def list_enterprises(
     principal: PrincipalDep,
     runtime: RuntimeDep,
-    prefecture: str | None = None,
-    county: str | None = None,
-    tier: str | None = Query(default=None, description="a tier currently held"),
-    industry: str | None = Query(default=None, description="GB/T 4754 code or prefix, e.g. C39"),
-    key_field: str | None = None,
-    size_class: str | None = None,
-    q: str | None = Query(default=None, description="name or credit code contains"),
-    cursor: str | None = None,
+    prefecture: str | None = Query(default=None, max_length=4),
+    county: str | None = Query(default=None, max_length=6),
+    tier: str | None = Query(default=None, max_length=40, description="a tier currently held"),
+    industry: str | None = Query(default=None, max_length=5, description="GB/T 4754 code or prefix, e.g. C39"),
+    key_field: str | None = Query(default=None, max_length=64),
+    size_class: str | None = Query(default=None, max_length=10),
+    q: str | None = Query(default=None, max_length=200, description="name or credit code contains"),
+    cursor: str | None = Query(default=None, max_length=200),
     limit: int = Query(default=50, ge=1, le=500),
 ) -> dict[str, Any]:
     access.check_list(principal)
@@ -129,7 +129,12 @@ async def list_enterprises(
     response_model=FinancialReportPublic,
 )  # fmt: skip
 async def put_financials(
-    uscc: str, year: int, body: FinancialReportIn, principal: PrincipalDep, runtime: RuntimeDep, response: Response
+    uscc: str,
+    year: Annotated[int, Path(ge=1990, le=2100, description="the financial year / 财务年度")],
+    body: FinancialReportIn,
+    principal: PrincipalDep,
+    runtime: RuntimeDep,
+    response: Response,
 ) -> Any:
     async with runtime.uow() as uow:
         enterprise = access.check_write(principal, await uow.session.get(Enterprise, uscc.upper()))
@@ -145,7 +150,7 @@ async def list_financials(uscc: str, principal: PrincipalDep, runtime: RuntimeDe
     async with runtime.uow() as uow:
         officer = await assigned_officer(uow, officer_assignment, principal, uscc)
         enterprise = access.check_read(principal, await uow.session.get(Enterprise, uscc.upper()), officer)
-        return (await _view(uow, enterprise.uscc))["financials"]
+        return (await _view(uow, enterprise.uscc, principal))["financials"]
 
 
 @router.post("/{uscc}/recognitions", status_code=201, summary="Record a recognition / 录入认定结果")
