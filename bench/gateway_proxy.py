@@ -142,7 +142,7 @@ def wait_ready(base: str, process: subprocess.Popen[bytes], timeout: float = 120
 def platform(enterprises: int) -> Iterator[dict[str, str]]:
     """Registry and gateway as distributed processes; yields their URLs, pids, a key and an identity."""
     from bench.event_pipeline import drop_databases
-    from tests.infra import kafka_bootstrap, postgres_url
+    from tests.infra import kafka_bootstrap, postgres_url, redis_url
 
     tag = uuid.uuid4().hex[:8]
     base_url = make_url(postgres_url()).set(database=f"srdibench_{tag}").render_as_string(hide_password=False)
@@ -152,7 +152,12 @@ def platform(enterprises: int) -> Iterator[dict[str, str]]:
         "SRDI_MODE": "distributed", "SRDI_DATABASE_URL": base_url, "SRDI_KAFKA_BOOTSTRAP": kafka_bootstrap(),
         "SRDI_KAFKA_NAMESPACE": f"srdibench.{tag}", "SRDI_INTERNAL_SIGNING_KEY": signing_key,
         "SRDI_SERVICE_URLS": f'{{"registry": "http://127.0.0.1:{registry_port}"}}', "SRDI_DEMO_KEYS": "false",
-        "SRDI_LOG_LEVEL": "WARNING",
+        "SRDI_LOG_LEVEL": "WARNING", "SRDI_GATEWAY_JWT_SECRET": secrets.token_urlsafe(48),
+        "SRDI_GATEWAY_REDIS_URL": redis_url(), "SRDI_GATEWAY_RATE_LIMIT_NAMESPACE": f"srdibench-{tag}",
+        # The limits stay on (their Redis round trip is part of the gateway's cost) but high enough that the
+        # load generator measures proxying, not 429s.
+        "SRDI_GATEWAY_RATE_LIMIT_PER_KEY": "100000000/minute",
+        "SRDI_GATEWAY_RATE_LIMIT_PER_ADDRESS": "100000000/minute",
     }  # fmt: skip
     processes: list[subprocess.Popen[bytes]] = []
     LOGS.mkdir(parents=True, exist_ok=True)

@@ -50,6 +50,9 @@ class GatewayEdge:
         offered = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         request_id = offered if _SANE_ID.match(offered) else secrets.token_hex(8)
         scope = dict(scope, headers=[*headers, (b"x-request-id", request_id.encode())])
+        # One state dict for the whole request: inner middlewares copy the scope, and the principal the
+        # routes store in it must still be visible here for the access and audit logs.
+        scope.setdefault("state", {})
         method, path = scope["method"], scope["path"]
         status = {"code": 0}
 

@@ -107,7 +107,8 @@ async def test_client_credentials_give_a_short_lived_jwt_that_dies_with_its_key(
     assert answer.headers["Cache-Control"] == "no-store"
     token = body["access_token"]
     me = (await gw.get(WHOAMI, headers=bearer(token))).json()
-    assert me == {"role": "platform", "tenant": "yn-gov", "subject": f"key:{client['prefix']}", "name": "Gov"}
+    assert me == {"role": "platform", "tenant": "yn-gov", "subject": f"key:{client['prefix']}", "name": "Gov",
+                  "scopes": []}  # fmt: skip
     assert (await gw.get("/api/v1/registry/enterprises", headers=bearer(token))).status_code == 200
     assert (await gw.get("/api/v1/eligibility/rule-sets", headers=bearer(token))).status_code == 403  # narrowed
     # form-body client authentication works too; a wider scope than granted does not

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, StringConstraints
 
 from services.gateway.api.deps import RateLimitsDep, RuntimeDep, client_address
 from services.gateway.domain.tokens import issue_token
@@ -22,6 +22,7 @@ from services.gateway.persistence.users import check_login, principal_of_user
 from shared.identity import Role
 from shared.logs import request_id_var
 from shared.problems import Problem
+from shared.text import CLEAN, TRIMMED
 
 router = APIRouter(prefix="/api/v1/gateway", tags=["auth"])
 CLIENT_ROLES = frozenset({Role.PLATFORM, Role.BANK})
@@ -91,8 +92,9 @@ async def token(request: Request, runtime: RuntimeDep, limits: RateLimitsDep) ->
 
 
 class LoginRequest(BaseModel):
-    username: str = Field(min_length=1, max_length=100)
-    password: str = Field(min_length=1, max_length=200)
+    username: Annotated[str, StringConstraints(min_length=1, max_length=100), TRIMMED, CLEAN]
+    # Passwords are never trimmed or normalised, only refused when they carry invisible characters.
+    password: Annotated[str, StringConstraints(min_length=1, max_length=200), CLEAN]
 
     model_config = {"json_schema_extra": {"examples": [{"username": "kunming-operator", "password": "…"}]}}
 

@@ -10,10 +10,10 @@ service that answers 404/503 (or is not built yet) leaves its field null with th
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 from sqlmodel import col, select
 
 from services.gateway.api.deps import CallerDep, RuntimeDep, require_scope
@@ -21,6 +21,7 @@ from services.gateway.calls import fetch_all
 from services.gateway.persistence.tables import TierChange
 from shared.identity import Principal, Role
 from shared.problems import Problem, forbidden
+from shared.text import CLEAN, TRIMMED_NFKC
 
 router = APIRouter(prefix="/api/v1/integration", tags=["integration"])
 INTEGRATION_ROLES = frozenset({Role.PLATFORM, Role.ADMIN, Role.PROVINCIAL_OPERATOR})
@@ -83,8 +84,14 @@ async def enterprise_profile(uscc: str, request: Request, caller: CallerDep) -> 
     return profile
 
 
+# A code as pasted: surrounding spaces and full-width characters normalised; anything else is refused.
+CreditCodeIn = Annotated[str, StringConstraints(max_length=64, pattern=r"^[0-9A-Za-z]+$"), TRIMMED_NFKC, CLEAN]
+
+
 class BatchQuery(BaseModel):
-    codes: list[str] = Field(min_length=1, max_length=BATCH_LIMIT, description="unified social credit codes")
+    codes: list[CreditCodeIn] = Field(
+        min_length=1, max_length=BATCH_LIMIT, description="unified social credit codes"
+    )
 
     model_config = {"json_schema_extra": {"examples": [{"codes": ["91530102MA6K7U9X3A", "91532501MA6KXXXX0B"]}]}}
 

@@ -29,7 +29,7 @@ class ApiKeyCreate(BaseModel):
     role: Role
     tenant: Tenant | None = Field(default=None, description="prefecture, credit code, bank id … by role")
     name: Annotated[str, StringConstraints(min_length=1, max_length=200), TRIMMED, CLEAN]
-    scopes: list[str] | None = Field(
+    scopes: list[Annotated[str, StringConstraints(max_length=64), CLEAN]] | None = Field(
         default=None,
         max_length=20,
         description="access scopes, e.g. registry:read integration:read (omitted = the role's reach), and purpose "

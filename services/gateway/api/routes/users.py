@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 from sqlalchemy.exc import IntegrityError
 
 from services.gateway.api.deps import AdminCallerDep, RuntimeDep
+from services.gateway.api.routes.keys import Tenant
 from services.gateway.domain.passwords import MIN_LENGTH
 from services.gateway.persistence import audit
 from services.gateway.persistence.api_keys import aware
@@ -17,16 +18,17 @@ from services.gateway.persistence.tables import GatewayUser
 from services.gateway.persistence.users import create_user, disable_user, list_users
 from shared.identity import Role
 from shared.problems import Problem, not_found
+from shared.text import CLEAN, TRIMMED
 
 router = APIRouter(prefix="/api/v1/gateway", tags=["users"])
 
 
 class UserCreate(BaseModel):
     username: str = Field(min_length=3, max_length=100, pattern=r"^[A-Za-z0-9._@-]+$")
-    password: str = Field(min_length=MIN_LENGTH, max_length=200)
+    password: Annotated[str, StringConstraints(min_length=MIN_LENGTH, max_length=200), CLEAN]
     role: Role
-    tenant: str | None = Field(default=None, max_length=64)
-    name: str = Field(min_length=1, max_length=200)
+    tenant: Tenant | None = None
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200), TRIMMED, CLEAN]
 
     model_config = {"json_schema_extra": {"examples": [
         {"username": "kunming-operator", "password": "a-long-passphrase", "role": "prefecture_operator",
