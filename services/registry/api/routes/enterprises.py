@@ -127,15 +127,24 @@ async def list_enterprises(
     response_model=FinancialReportPublic,
 )  # fmt: skip
 async def put_financials(
-    uscc: str, year: int, body: FinancialReportIn, principal: PrincipalDep, runtime: RuntimeDep, response: Response
-) -> Any:
-    async with runtime.uow() as uow:
+    uscc: str,
+    year: int,
+    body: FinancialReportIn,
+    request: Request,
+    principal: PrincipalDep,
+    runtime: RuntimeDep,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> JSONResponse:
+    """File a year's report. Send `Idempotency-Key` so that a retry after a lost response does not
+    announce the report a second time."""
+
+    async def effect(uow: UnitOfWork) -> tuple[int, Any, dict[str, str]]:
         enterprise = access.check_write(principal, await uow.session.get(Enterprise, uscc.upper()))
         created = await commands.report_financials(uow, enterprise, year, body)
-        await uow.commit()
-    response.status_code = 201 if created else 200
-    response.headers["ETag"] = etag(enterprise.version)
-    return FinancialReportPublic(year=year, **body.model_dump())
+        report = FinancialReportPublic(year=year, **body.model_dump()).model_dump(mode="json")
+        return 201 if created else 200, report, {"ETag": etag(enterprise.version)}
+
+    return await run_idempotent(request, principal, runtime.uow, effect)
 
 
 @router.get("/{uscc}/financials", summary="Financial reports / 财务数据", response_model=list[FinancialReportPublic])
