@@ -194,6 +194,34 @@ def rebuild_projection(
     asyncio.run(main())
 
 
+@app.command("backup")
+def backup_database(service: ServiceArg, file: Annotated[str, typer.Argument(help="dump file to write")]) -> None:
+    """pg_dump of the service's database (custom format) / 备份服务数据库."""
+    from pathlib import Path
+
+    from services.platform import settings_for
+    from shared.backup import backup
+    from shared.db import service_database_url
+
+    backup(service_database_url(settings_for(service).database_url, service), Path(file))
+    print(f"backed up {service} to {file}")
+
+
+@app.command("restore")
+def restore_database(service: ServiceArg, file: Annotated[str, typer.Argument(help="dump file to read")]) -> None:
+    """pg_restore into the service's database, replacing what is there (stop the service first) / 恢复."""
+    from pathlib import Path
+
+    from services.platform import settings_for
+    from shared.backup import restore
+    from shared.db import ensure_database_exists, service_database_url
+
+    url = service_database_url(settings_for(service).database_url, service)
+    asyncio.run(ensure_database_exists(url))
+    restore(Path(file), url)
+    print(f"restored {service} from {file}")
+
+
 @app.command("create-api-key")
 def create_api_key(
     role: Annotated[
