@@ -4,6 +4,7 @@ table of figures printed at the end of the run."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -25,9 +26,11 @@ def fault_servers() -> FaultServers:
 
 
 @pytest.fixture(scope="session")
-def fault_topology(fault_servers: FaultServers, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultTopology]:
+def fault_topology(fault_servers: FaultServers) -> Iterator[FaultTopology]:
+    # Logs under var/faults/logs/<run>: kept after the run, for the process that misbehaved.
+    run = time.strftime("%Y%m%dT%H%M%S")
     topology = FaultTopology(fault_servers.start_postgres(), fault_servers.start_kafka(),
-                             tmp_path_factory.mktemp("fault-logs"))  # fmt: skip
+                             fault_servers.state_dir / "logs" / run)  # fmt: skip
     try:
         topology.setup()
         asyncio.run(LoadDriver(topology.gateway_url, topology.admin_key, 0, 0).setup_banks())
