@@ -41,6 +41,7 @@ bench: install
 	$(BIN)/python -m bench.eligibility_reassess
 	$(BIN)/python -m bench.registry_import
 	$(BIN)/python -m bench.finance_match
+	$(BIN)/python -m bench.notifications_chain
 
 infra-up: install
 	deploy/local/kafka.sh start

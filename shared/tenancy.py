@@ -3,7 +3,9 @@
 An enterprise sees only itself; a prefecture operator only enterprises of its prefecture; provincial
 operators and admins all; another government platform reads profiles of all (read-only, enforced by
 each service's write checks). Banks and officers see enterprise data only where a service shares it
-with them (finance_match, notifications), never through these generic reads.
+with them (finance_match, notifications), never through these generic reads — except that an officer
+reads the enterprises assigned to them, as the service's own officer-assignment projection
+(``shared.officers``) says: callers pass ``assigned_officer``.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ ENTERPRISE_READERS = frozenset(
 )
 
 
-def sees_enterprise(principal: Principal, uscc: str, prefecture_code: str) -> bool:
+def sees_enterprise(principal: Principal, uscc: str, prefecture_code: str, assigned_officer: str | None = None) -> bool:
+    if principal.role is Role.OFFICER:
+        return assigned_officer is not None and principal.tenant == assigned_officer
     if principal.is_province_wide or principal.role is Role.PLATFORM:
         return True
     if principal.role is Role.PREFECTURE_OPERATOR:
@@ -38,7 +42,11 @@ def require_enterprise_reader(principal: Principal) -> None:
         )
 
 
-def check_enterprise_visible(principal: Principal, uscc: str, prefecture_code: str | None) -> None:
+def check_enterprise_visible(
+    principal: Principal, uscc: str, prefecture_code: str | None, assigned_officer: str | None = None
+) -> None:
+    if principal.role is Role.OFFICER and assigned_officer is not None and principal.tenant == assigned_officer:
+        return
     require_enterprise_reader(principal)
-    if prefecture_code is None or not sees_enterprise(principal, uscc, prefecture_code):
+    if prefecture_code is None or not sees_enterprise(principal, uscc, prefecture_code, assigned_officer):
         raise enterprise_hidden()

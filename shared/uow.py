@@ -16,10 +16,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from shared.bulkload import append_rows
 from shared.events.catalogue import IntegrationEvent
 from shared.events.envelope import Envelope, topic_for_source
 from shared.events.tables import MessagingTables
 from shared.logs import current_traceparent
+
+BULK_OUTBOX_ROWS = 100
 
 
 class UnitOfWork:
@@ -104,4 +107,7 @@ class UnitOfWork:
             }
             for envelope in self._pending
         ]
+        if len(rows) >= BULK_OUTBOX_ROWS:  # a bulk change (an import batch): COPY on PostgreSQL
+            await append_rows(self.session, self.tables.outbox, rows)
+            return
         await self.session.execute(self.tables.outbox.insert(), rows)

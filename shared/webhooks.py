@@ -737,7 +737,7 @@ class WebhookWorker:
             await conn.execute(update(d).where(d.c.id == item.id).values(**values))
             if gone:
                 await set_active(conn, self._tables, item.subscription_id, False)
-        outcome = "succeeded" if error is None else ("failed" if values["state"] == FAILED else "retrying")
+        outcome = "succeeded" if error is None else ("failed" if values.get("state") == FAILED else "retrying")
         WEBHOOK_ATTEMPTS.labels(self._service, outcome).inc()
         if error is not None:
             log.info("webhook delivery %s attempt %s failed: %s", item.id, number, error)

@@ -32,7 +32,7 @@ DEFINITION = ServiceDefinition(
         seed_banks.router,
         reassessments.router,
     ],
-    consumes=["registry"],
+    consumes=["registry", "notifications"],
     event_handlers=EVENT_HANDLERS,
     settings_cls=EligibilitySettings,
     on_start=on_start,

@@ -16,9 +16,12 @@ WRITERS = {Role.ADMIN, Role.PROVINCIAL_OPERATOR, Role.PREFECTURE_OPERATOR, Role.
 GRANTORS = {Role.ADMIN, Role.PROVINCIAL_OPERATOR}
 
 
-def check_read(principal: Principal, enterprise: Enterprise | None) -> Enterprise:
+def check_read(principal: Principal, enterprise: Enterprise | None, assigned_officer: str | None = None) -> Enterprise:
     check_enterprise_visible(
-        principal, enterprise.uscc if enterprise else "", enterprise.prefecture_code if enterprise else None
+        principal,
+        enterprise.uscc if enterprise else "",
+        enterprise.prefecture_code if enterprise else None,
+        assigned_officer,
     )
     assert enterprise is not None
     return enterprise

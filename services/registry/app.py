@@ -28,6 +28,7 @@ DEFINITION = ServiceDefinition(
     tables=messaging,
     migrations_dir=Path(__file__).parent / "migrations",
     routers=[imports.router, enterprises.router],
+    consumes=["notifications"],
     event_handlers=EVENT_HANDLERS,
     settings_cls=RegistrySettings,
     on_start=on_start,

@@ -37,7 +37,7 @@ class RunningPlatform:
 @asynccontextmanager
 async def running_platform(tmp_path: Path, **overrides: Any) -> AsyncIterator[RunningPlatform]:
     settings = {"database_url": f"sqlite+aiosqlite:///{tmp_path / 'srdi.db'}", "registry_demo_count": 0,
-                "demo_keys": False, "relay_poll_seconds": 0.05} | overrides  # fmt: skip
+                "demo_keys": False, "relay_poll_seconds": 0.05, "notifications_demo": False} | overrides  # fmt: skip
     platform = EmbeddedPlatform(**settings)
     await platform.start()
     gateway = httpx.AsyncClient(transport=httpx.ASGITransport(app=platform.app), base_url="http://gateway")

@@ -12,6 +12,7 @@ from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
 from shared.events.tables import messaging_tables
+from shared.officers import officer_assignment_table
 
 
 class EligibilityTable(SQLModel, registry=registry()):
@@ -20,6 +21,8 @@ class EligibilityTable(SQLModel, registry=registry()):
 
 metadata = EligibilityTable.metadata
 messaging = messaging_tables(metadata)
+# Which officer serves which enterprise, projected from notifications' officer.assigned events.
+officer_assignment = officer_assignment_table(metadata)
 
 
 class FactsProjection(EligibilityTable, table=True):

@@ -2,25 +2,42 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from services.registry import validation
 
 Tier = Literal["innovative_sme", "srdi_sme", "little_giant", "single_champion", "single_champion_provincial"]
 Money = Decimal
+_WHOLE = re.compile(r"\s*[+-]?\d+(\.0+)?\s*")
+
+
+def _whole_number(value: Any) -> Any:
+    """Integers as callers send them: 3, 3.0, "3" and "3.0" are all 3. Anything with a fractional part
+    (3.5, "3.5") is left as it came, for pydantic to refuse with the field named."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        return int(value)
+    if isinstance(value, str) and _WHOLE.fullmatch(value):
+        return int(Decimal(value.strip()))
+    return value
+
+
+Count = Annotated[int, BeforeValidator(_whole_number)]  # counts, ranks, years, levels
 
 
 class IpSummary(BaseModel):
-    class1_high_value: int = Field(default=0, ge=0)
-    class1_self_developed: int = Field(default=0, ge=0)
-    class1: int = Field(default=0, ge=0)
-    class2: int = Field(default=0, ge=0)
-    invention_patents: int = Field(default=0, ge=0)
-    class1_applied_main_product: int = Field(default=0, ge=0)
+    class1_high_value: Count = Field(default=0, ge=0)
+    class1_self_developed: Count = Field(default=0, ge=0)
+    class1: Count = Field(default=0, ge=0)
+    class2: Count = Field(default=0, ge=0)
+    invention_patents: Count = Field(default=0, ge=0)
+    class1_applied_main_product: Count = Field(default=0, ge=0)
 
 
 class RdInstitution(BaseModel):
@@ -30,13 +47,13 @@ class RdInstitution(BaseModel):
 
 class Award(BaseModel):
     level: Literal["national", "provincial"]
-    year: int = Field(ge=1980, le=2100)
-    rank: int | None = Field(default=None, ge=1)
+    year: Count = Field(ge=1980, le=2100)
+    rank: Count | None = Field(default=None, ge=1)
     name: str | None = None
 
 
 class MakerChina(BaseModel):
-    year: int = Field(ge=2010, le=2100)
+    year: Count = Field(ge=2010, le=2100)
     group: Literal["top500", "top50"]
 
 
@@ -57,7 +74,7 @@ class ComplianceRecord(BaseModel):
 class EvaluationScore(BaseModel):
     """MIIT's SRDI development evaluation score (工信厅企业〔2024〕75号), as published — never computed here."""
 
-    year: int = Field(ge=2024, le=2100)
+    year: Count = Field(ge=2024, le=2100)
     score: Decimal = Field(ge=0, le=100)
 
 
@@ -79,9 +96,9 @@ class FieldFlags(BaseModel):
 
 
 class ChampionFacts(BaseModel):
-    global_rank: int | None = Field(default=None, ge=1)
-    national_rank: int | None = Field(default=None, ge=1)
-    provincial_rank: int | None = Field(default=None, ge=1)
+    global_rank: Count | None = Field(default=None, ge=1)
+    national_rank: Count | None = Field(default=None, ge=1)
+    provincial_rank: Count | None = Field(default=None, ge=1)
     product_revenue_share: Decimal | None = Field(default=None, ge=0, le=1)
     new_product: bool | None = None
     technology_leading: Literal["international", "domestic", "none"] | None = None
@@ -100,12 +117,12 @@ class EnterpriseFacts(BaseModel):
     contact_email: str | None = Field(default=None, max_length=200)
     address: str | None = Field(default=None, max_length=300)
     niche_market: str | None = Field(default=None, max_length=300)
-    niche_since: int | None = Field(default=None, ge=1949, le=2100)
+    niche_since: Count | None = Field(default=None, ge=1949, le=2100)
     main_products: list[str] = Field(default_factory=list)
     key_fields: list[str] = Field(default_factory=list)
     ip: IpSummary = Field(default_factory=IpSummary)
     rd_institutions: list[RdInstitution] = Field(default_factory=list)
-    digital_level: int | None = Field(default=None, ge=1, le=4)
+    digital_level: Count | None = Field(default=None, ge=1, le=4)
     core_systems: list[Literal["CAX", "CAM", "MES", "ERP", "OA", "CRM", "SRM"]] = Field(default_factory=list)
     management_certs: list[str] = Field(default_factory=list)
     product_certs: list[str] = Field(default_factory=list)
@@ -169,12 +186,12 @@ class EnterpriseUpdate(BaseModel):
     contact_email: str | None = None
     address: str | None = None
     niche_market: str | None = None
-    niche_since: int | None = Field(default=None, ge=1949, le=2100)
+    niche_since: Count | None = Field(default=None, ge=1949, le=2100)
     main_products: list[str] | None = None
     key_fields: list[str] | None = None
     ip: IpSummary | None = None
     rd_institutions: list[RdInstitution] | None = None
-    digital_level: int | None = Field(default=None, ge=1, le=4)
+    digital_level: Count | None = Field(default=None, ge=1, le=4)
     core_systems: list[Literal["CAX", "CAM", "MES", "ERP", "OA", "CRM", "SRM"]] | None = None
     management_certs: list[str] | None = None
     product_certs: list[str] | None = None
@@ -218,8 +235,8 @@ class FinancialReportIn(BaseModel):
     net_profit: Money | None = None
     total_assets: Money | None = Field(default=None, ge=0)
     total_liabilities: Money | None = Field(default=None, ge=0)
-    employees: int | None = Field(default=None, ge=0)
-    rd_staff: int | None = Field(default=None, ge=0)
+    employees: Count | None = Field(default=None, ge=0)
+    rd_staff: Count | None = Field(default=None, ge=0)
     new_equity_financing: Money | None = Field(default=None, ge=0)
     audited: bool | None = None
 

@@ -10,7 +10,7 @@ Stated normalisation rules (also on the template's notes sheet):
    brackets in company names are official).
 3. Money is in yuan: digits with an optional sign, optional thousands separators in groups of three
    (1,234,567.89) and at most two decimals. "万元", "亿" or other units are rejected — the column says yuan.
-4. Whole numbers (employees, R&D staff, year) accept integral spreadsheet numbers (230.0 → 230).
+4. Whole numbers (employees, R&D staff, year) accept integral spreadsheet numbers and text (230.0, "230.0" → 230).
 5. Dates: real spreadsheet date cells, or text as 2024-05-20, 2024/5/20, 2024.5.20 or 2024年5月20日.
    Any other text, and bare numbers (a date cell that lost its format), are rejected.
 6. A credit code that Excel turned into a number (9.15301E+17) is rejected with that explanation.
@@ -62,6 +62,9 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "研发人员": ("rd_staff", "int"),
     "新增股权融资(元)": ("new_equity_financing", "money"),
     "是否审计": ("audited", "bool"),
+    # Optional: the enterprise's version as exported. Given, an update applies only if the register is
+    # still at that version (a stale row is refused, not merged); blank, the row updates unconditionally.
+    "版本号": ("version", "int"),
 }
 HEADERS = list(COLUMNS)
 REQUIRED = ("企业名称", "统一社会信用代码", "所在区县代码", "行业代码")
@@ -91,6 +94,7 @@ class ParsedRow:
     enterprise: dict[str, Any]
     year: int | None
     financial: dict[str, Any] = field(default_factory=dict)
+    version: int | None = None
 
     @property
     def uscc(self) -> str:
@@ -221,9 +225,10 @@ def _int(raw: Any, header: str) -> int:
             return int(raw)
         raise CellError("应为整数，不能有小数", "must be a whole number, not a decimal")
     text = _nfkc(str(raw))
-    if not re.fullmatch(r"[+-]?\d+", text):
+    whole = re.fullmatch(r"([+-]?\d+)(?:\.0+)?", text)  # "230.0" as a spreadsheet may write it: 230
+    if not whole:
         raise CellError("应为整数", "must be a whole number")
-    return int(text)
+    return int(whole.group(1))
 
 
 def _money(raw: Any, header: str) -> Decimal:
@@ -316,7 +321,7 @@ def parse_row(number: int, raw: dict[str, Any]) -> tuple[ParsedRow | None, list[
         return None, problems
     enterprise = {name: values[name] for name in ENTERPRISE_FIELDS if values[name] is not None}
     financial = {name: values[name] for name in FINANCIAL_FIELDS if values[name] is not None}
-    return ParsedRow(number, enterprise, values.get("year"), financial), []
+    return ParsedRow(number, enterprise, values.get("year"), financial, values.get("version")), []
 
 
 # --- template and export ---------------------------------------------------------------------
@@ -331,6 +336,9 @@ NOTES = [
      "Full-width digits/letters become ASCII (NFKC); surrounding spaces are removed; anything else "
      "invalid rejects the row, with a report."),
     ("不要合并单元格。", "Do not merge cells."),
+    ("“版本号”列可留空；填写时（如导出文件所带），仅当企业当前版本与之相同才更新，否则整企业拒绝并报告。",
+     "The version column may be blank; when given (as exports carry it), an enterprise is updated only if it is "
+     "still at that version, otherwise all its rows are refused and reported."),
     ("逐企业提交：一个企业的各行一起成功或一起失败，不影响其他企业。",
      "Committed per enterprise: its rows succeed or fail together, independently of others."),
 ]  # fmt: skip

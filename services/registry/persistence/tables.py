@@ -13,6 +13,7 @@ from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
 from shared.events.tables import messaging_tables
+from shared.officers import officer_assignment_table
 
 
 class RegistryTable(SQLModel, registry=registry()):
@@ -21,6 +22,8 @@ class RegistryTable(SQLModel, registry=registry()):
 
 metadata = RegistryTable.metadata
 messaging = messaging_tables(metadata)
+# Which officer serves which enterprise, projected from notifications' officer.assigned events.
+officer_assignment = officer_assignment_table(metadata)
 
 
 def _money() -> Any:

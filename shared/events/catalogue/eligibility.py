@@ -30,6 +30,19 @@ class EligibilityAssessed(IntegrationEvent):
     results: list[TierOutcome]
 
 
+class SeedBankIncluded(IntegrationEvent):
+    TYPE = "srdi.eligibility.seed_bank.included.v1"
+    SOURCE = "eligibility"
+    SUMMARY = "An enterprise was selected into a seed bank (种子库) or the target list (目标名单) just built."
+    uscc: str
+    seed_bank_id: str
+    kind: str  # seed_bank | target_list
+    tier: str
+    year: int
+    rank: int
+    prefecture_code: str
+
+
 class TierChanged(IntegrationEvent):
     TYPE = "srdi.eligibility.tier_changed.v1"
     SOURCE = "eligibility"

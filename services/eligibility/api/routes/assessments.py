@@ -14,10 +14,11 @@ from services.eligibility.assessments import facts_from_snapshot
 from services.eligibility.config import EligibilitySettings
 from services.eligibility.domain.roadmap import build_roadmap
 from services.eligibility.domain.vocabulary import Tier
-from services.eligibility.persistence.tables import Assessment, FactsProjection
+from services.eligibility.persistence.tables import Assessment, FactsProjection, officer_assignment
 from shared.api import PrincipalDep
 from shared.events.catalogue import EnterpriseSnapshot
 from shared.identity import Principal
+from shared.officers import assigned_officer
 from shared.problems import Problem
 from shared.tenancy import check_enterprise_visible
 from shared.uow import UnitOfWork
@@ -27,7 +28,8 @@ router = APIRouter(prefix="/api/v1/eligibility/enterprises", tags=["assessments"
 
 async def visible_projection(uow: UnitOfWork, principal: Principal, uscc: str) -> FactsProjection:
     projection = await uow.session.get(FactsProjection, uscc.upper())
-    check_enterprise_visible(principal, uscc.upper(), projection.prefecture_code if projection else None)
+    officer = await assigned_officer(uow, officer_assignment, principal, uscc)
+    check_enterprise_visible(principal, uscc.upper(), projection.prefecture_code if projection else None, officer)
     assert projection is not None
     return projection
 

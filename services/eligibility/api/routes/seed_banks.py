@@ -17,6 +17,7 @@ from services.eligibility.domain.vocabulary import Tier
 from services.eligibility.persistence.tables import SeedBank
 from services.eligibility.seed_banks import compute, load_candidates, to_row
 from shared.api import PrincipalDep
+from shared.events.catalogue import SeedBankIncluded
 from shared.identity import Principal, Role
 from shared.problems import Problem, forbidden, not_found
 
@@ -48,6 +49,10 @@ async def _build(body: SeedBankRequest, kind: str, principal: Principal, runtime
     row = to_row(bank, names, kind, prefecture or "53", principal.subject)
     async with runtime.uow() as uow:
         uow.session.add(row)
+        for entry in row.entries:  # each selected enterprise is announced (notifications tells its officer)
+            included = SeedBankIncluded(uscc=entry["enterprise_id"], seed_bank_id=row.id, kind=kind, tier=row.tier,
+                                        year=row.year, rank=entry["rank"], prefecture_code=entry["prefecture"])
+            uow.emit(included)
         await uow.commit()
     return row.model_dump(mode="json")
 

@@ -18,10 +18,11 @@ from services.registry.api.schemas import (
     FinancialReportPublic,
     RecognitionIn,
 )
-from services.registry.persistence.tables import Enterprise
+from services.registry.persistence.tables import Enterprise, officer_assignment
 from services.registry.snapshots import load_aggregate, public_view
 from shared.api import PrincipalDep
 from shared.idempotency import run_idempotent
+from shared.officers import assigned_officer
 from shared.problems import Problem
 from shared.uow import UnitOfWork
 
@@ -73,7 +74,8 @@ async def create_enterprise(
 @router.get("/{uscc}", summary="One enterprise / 企业详情", response_model=EnterprisePublic)
 async def read_enterprise(uscc: str, principal: PrincipalDep, runtime: RuntimeDep, response: Response) -> Any:
     async with runtime.uow() as uow:
-        enterprise = access.check_read(principal, await uow.session.get(Enterprise, uscc.upper()))
+        officer = await assigned_officer(uow, officer_assignment, principal, uscc)
+        enterprise = access.check_read(principal, await uow.session.get(Enterprise, uscc.upper()), officer)
         response.headers["ETag"] = etag(enterprise.version)
         return await _view(uow, enterprise.uscc)
 
@@ -150,7 +152,8 @@ async def put_financials(
 @router.get("/{uscc}/financials", summary="Financial reports / 财务数据", response_model=list[FinancialReportPublic])
 async def list_financials(uscc: str, principal: PrincipalDep, runtime: RuntimeDep) -> Any:
     async with runtime.uow() as uow:
-        enterprise = access.check_read(principal, await uow.session.get(Enterprise, uscc.upper()))
+        officer = await assigned_officer(uow, officer_assignment, principal, uscc)
+        enterprise = access.check_read(principal, await uow.session.get(Enterprise, uscc.upper()), officer)
         return (await _view(uow, enterprise.uscc))["financials"]
 
 
