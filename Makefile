@@ -17,7 +17,7 @@ ASSETS := $(VENDOR)/echarts-$(ECHARTS_VERSION).min.js $(VENDOR)/redoc-$(REDOC_VE
 	$(SWAGGER_UI)/swagger-ui-bundle.js $(SWAGGER_UI)/swagger-ui.css $(SWAGGER_UI)/oauth2-redirect.html \
 	$(SWAGGER_UI)/favicon-32x32.png
 
-.PHONY: install assets run test lint typecheck unit integration e2e bench infra-up infra-down clean
+.PHONY: install assets run test lint typecheck unit integration e2e bench chaos infra-up infra-down clean
 
 $(INSTALLED): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -74,3 +74,10 @@ infra-down:
 
 clean: infra-down
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
+
+# Reliability under faults (tests/faults): its own Kafka (29092) and PostgreSQL (25432) under var/faults,
+# every fault kind once mid-stream, then the table of accepted / applied / lost / doubled per effect.
+# SRDI_FAULT_WRITES = writes per fault kind (10,000 here; the suite's default short form is 300).
+CHAOS_WRITES ?= 10000
+chaos: install
+	SRDI_FAULT_WRITES=$(CHAOS_WRITES) $(BIN)/pytest tests/faults -q -p no:cacheprovider -rA

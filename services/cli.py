@@ -173,6 +173,60 @@ def dlq_replay(service: ServiceArg, ids: Annotated[list[int] | None, typer.Optio
     asyncio.run(main())
 
 
+@app.command("rebuild-projection")
+def rebuild_projection(
+    service: Annotated[str, typer.Argument(help="eligibility (its facts projection)")] = "eligibility",
+) -> None:
+    """Rebuild a service's projection from the event history on Kafka (earliest offset on) / 从事件历史重建投影."""
+    from services.eligibility.rebuild import rebuild_facts_projection
+    from services.platform import definition_of, make_bus, settings_for
+    from shared.service import ServiceRuntime
+
+    if service != "eligibility":
+        raise typer.BadParameter("only eligibility's facts projection can be rebuilt so far")
+
+    async def main() -> None:
+        settings = settings_for(service)
+        runtime = ServiceRuntime(definition_of(service), settings, make_bus(settings))
+        try:
+            async with runtime.uow() as uow:
+                report = await rebuild_facts_projection(settings, uow)
+        finally:
+            await runtime.engine.dispose()
+        print(json.dumps({"service": service, "events": report.events, "applied": report.applied,
+                          "skipped": report.skipped, "enterprises": report.enterprises}))  # fmt: skip
+
+    asyncio.run(main())
+
+
+@app.command("backup")
+def backup_database(service: ServiceArg, file: Annotated[str, typer.Argument(help="dump file to write")]) -> None:
+    """pg_dump of the service's database (custom format) / 备份服务数据库."""
+    from pathlib import Path
+
+    from services.platform import settings_for
+    from shared.backup import backup
+    from shared.db import service_database_url
+
+    backup(service_database_url(settings_for(service).database_url, service), Path(file))
+    print(f"backed up {service} to {file}")
+
+
+@app.command("restore")
+def restore_database(service: ServiceArg, file: Annotated[str, typer.Argument(help="dump file to read")]) -> None:
+    """pg_restore into the service's database, replacing what is there (stop the service first) / 恢复."""
+    from pathlib import Path
+
+    from services.platform import settings_for
+    from shared.backup import restore
+    from shared.db import ensure_database_exists, service_database_url
+
+    url = service_database_url(settings_for(service).database_url, service)
+    asyncio.run(ensure_database_exists(url))
+    restore(Path(file), url)
+    print(f"restored {service} from {file}")
+
+
 @app.command("create-api-key")
 def create_api_key(
     role: Annotated[

@@ -7,12 +7,20 @@
 #
 # Single node: client port 19092, controller 19093. Three nodes (fault tests): clients 19192/19194/19196,
 # controllers 19293/19295/19297, replication factor 3, min ISR 2.
+#
+# Settings (defaults unchanged): SRDI_LOCAL_KAFKA_PORT / SRDI_LOCAL_KAFKA_CONTROLLER_PORT move the single
+# broker (the fault suite runs its own on 29092/29093); SRDI_LOCAL_STATE_DIR replaces var/local as the
+# state directory (data, pid, logs); SRDI_LOCAL_KAFKA_LIBS points at already-fetched jars;
+# SRDI_LOCAL_KAFKA_CLUSTER_PORT_OFFSET shifts the 3-node cluster's ports (10000: 29192.../29293...).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 HERE="$ROOT/deploy/local"
-STATE="$ROOT/var/local/kafka"
-LIBS="$STATE/libs"
+STATE="${SRDI_LOCAL_STATE_DIR:-$ROOT/var/local}/kafka"
+LIBS="${SRDI_LOCAL_KAFKA_LIBS:-$STATE/libs}"
+SINGLE_PORT="${SRDI_LOCAL_KAFKA_PORT:-19092}"
+SINGLE_CONTROLLER_PORT="${SRDI_LOCAL_KAFKA_CONTROLLER_PORT:-19093}"
+CLUSTER_OFFSET="${SRDI_LOCAL_KAFKA_CLUSTER_PORT_OFFSET:-0}"  # added to every 3-node port
 PY="${SRDI_PYTHON:-$ROOT/.venv/bin/python}"
 [ -x "$PY" ] || PY=python3
 
@@ -30,7 +38,7 @@ fetch_jars() {
 node_ports() {  # node id -> "client controller"
   local brokers=$1 id=$2
   # The 3-node cluster uses its own ports so that it can run beside the single broker.
-  if [ "$brokers" = 1 ]; then echo "19092 19093"; else echo "$((19190 + 2 * id)) $((19291 + 2 * id))"; fi
+  if [ "$brokers" = 1 ]; then echo "$SINGLE_PORT $SINGLE_CONTROLLER_PORT"; else echo "$((CLUSTER_OFFSET + 19190 + 2 * id)) $((CLUSTER_OFFSET + 19291 + 2 * id))"; fi
 }
 
 write_config() {

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# PostgreSQL on 127.0.0.1:15432 for tests and local runs, data under var/local/postgres.
+# PostgreSQL on 127.0.0.1:15432 for tests and local runs, data under var/local/postgres
+# (SRDI_LOCAL_PG_PORT and SRDI_LOCAL_STATE_DIR move both; the fault suite runs its own server).
 #
 #   deploy/local/postgres.sh start   prints the SQLAlchemy URL when the server accepts connections
 #   deploy/local/postgres.sh stop | status
@@ -9,7 +10,7 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
-STATE="$ROOT/var/local/postgres"
+STATE="${SRDI_LOCAL_STATE_DIR:-$ROOT/var/local}/postgres"
 DATA="$STATE/data"
 PORT="${SRDI_LOCAL_PG_PORT:-15432}"
 URL="postgresql+asyncpg://srdi:srdi@127.0.0.1:$PORT/srdi"

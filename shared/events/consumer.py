@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from pydantic import ValidationError
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
 from shared.events.envelope import Envelope
 from shared.logs import bind_trace
@@ -45,6 +45,32 @@ class DeadLetterSink(Protocol):
     """Where a consumer parks an event it cannot apply (every `EventBus` is one)."""
 
     async def publish_dead_letter(self, consumer: str, envelope: Envelope, error: str) -> None: ...
+
+
+_UNAVAILABLE_NAMES = {
+    "CannotConnectNowError", "ConnectionDoesNotExistError", "ConnectionFailureError", "AdminShutdownError",
+    "CrashShutdownError", "InterfaceError", "TooManyConnectionsError", "ConnectionRejectionError",
+}  # fmt: skip
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """True when ``error`` says the database (or the network to it) is away, not that the handler failed."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, (OSError, ConnectionError, TimeoutError)):
+            return True
+        if isinstance(current, DBAPIError) and (
+            current.connection_invalidated or isinstance(current, (OperationalError, InterfaceError))
+        ):
+            return True
+        if type(current).__name__ in _UNAVAILABLE_NAMES and type(current).__module__.startswith(
+            ("asyncpg", "sqlalchemy")
+        ):
+            return True
+        current = getattr(current, "orig", None) or current.__cause__ or current.__context__
+    return False
 
 
 class EventConsumer:
@@ -80,10 +106,19 @@ class EventConsumer:
         if envelope.type not in self.handlers:
             return
         with bind_trace(envelope.traceparent):
-            for attempt in range(1, self._retry.max_attempts + 1):
+            attempt = outage = 0
+            while attempt < self._retry.max_attempts:
                 try:
                     applied = await self.apply(envelope)
                 except Exception as error:
+                    if is_unavailable(error):
+                        # The database is away (restart, failover), not the event at fault: wait for it,
+                        # without spending an attempt — a transient outage never dead-letters an event.
+                        outage += 1
+                        log.warning("database unavailable for %s %s (%s); retrying", envelope.type, envelope.id, error)
+                        await asyncio.sleep(self._retry.delay(min(outage, 5)))
+                        continue
+                    attempt += 1
                     log.warning(
                         "handler failed (attempt %d/%d) for %s %s: %s",
                         attempt,
@@ -93,7 +128,7 @@ class EventConsumer:
                         error,
                     )
                     if attempt == self._retry.max_attempts:
-                        await self._dead_letter(envelope, error, attempt)
+                        await self._dead_letter_when_possible(envelope, error, attempt)
                         return
                     await asyncio.sleep(self._retry.delay(attempt))
                 else:
@@ -122,6 +157,18 @@ class EventConsumer:
                 # A replica applied the same event concurrently and won the inbox row.
                 return False
             return True
+
+    async def _dead_letter_when_possible(self, envelope: Envelope, error: Exception, attempts: int) -> None:
+        outage = 0
+        while True:
+            try:
+                await self._dead_letter(envelope, error, attempts)
+                return
+            except Exception as failure:
+                if not is_unavailable(failure):
+                    raise
+                outage += 1
+                await asyncio.sleep(self._retry.delay(min(outage, 5)))
 
     async def _dead_letter(self, envelope: Envelope, error: Exception, attempts: int) -> None:
         detail = "".join(traceback.format_exception_only(type(error), error)).strip()

@@ -119,9 +119,20 @@ class KafkaBus(EventBus):
         while True:
             batches = await kafka_consumer.getmany(timeout_ms=500)
             for partition, messages in batches.items():
+                done = None
                 for message in messages:
-                    await consumer.deliver_raw(message.value)
-                await self._commit(kafka_consumer, partition, messages[-1].offset + 1)
+                    try:
+                        await consumer.deliver_raw(message.value)
+                    except Exception:
+                        # Never let the loop die (its partitions would stall while the group thinks it
+                        # alive): read the message again later; the inbox drops what was applied.
+                        log.exception("delivery of %s@%d failed; it will be read again", partition, message.offset)
+                        kafka_consumer.seek(partition, message.offset)
+                        await asyncio.sleep(1.0)
+                        break
+                    done = message.offset + 1
+                if done is not None:
+                    await self._commit(kafka_consumer, partition, done)
 
     @staticmethod
     async def _commit(kafka_consumer: AIOKafkaConsumer, partition: TopicPartition, offset: int) -> None:

@@ -89,6 +89,22 @@ async def test_a_retried_post_with_the_same_idempotency_key_has_one_effect(platf
     assert (await admin.post(ENTERPRISES, json=body)).status_code == 409
 
 
+async def test_a_retried_financial_report_with_its_idempotency_key_is_announced_once(
+    platform: RunningPlatform,
+) -> None:
+    admin = await platform.client(Role.ADMIN)
+    body = enterprise(8)
+    assert (await admin.post(ENTERPRISES, json=body)).status_code == 201
+    url, headers = f"{ENTERPRISES}/{body['uscc']}/financials/2025", {"Idempotency-Key": "fin-8-2025"}
+    first = await admin.put(url, json=financials(), headers=headers)
+    again = await admin.put(url, json=financials(), headers=headers)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.headers.get("Idempotent-Replayed") == "true" and again.json() == first.json()
+    assert await outbox_count(platform) == 2, "one registration, one report: the replay emits nothing"
+    without_key = await admin.put(url, json=financials())
+    assert without_key.status_code == 200 and await outbox_count(platform) == 3
+
+
 async def test_enterprise_a_can_neither_read_nor_write_b(platform: RunningPlatform) -> None:
     admin = await platform.client(Role.ADMIN)
     a, b = enterprise(6), enterprise(7)

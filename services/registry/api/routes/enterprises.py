@@ -132,17 +132,21 @@ async def put_financials(
     uscc: str,
     year: Annotated[int, Path(ge=1990, le=2100, description="the financial year / 财务年度")],
     body: FinancialReportIn,
+    request: Request,
     principal: PrincipalDep,
     runtime: RuntimeDep,
-    response: Response,
-) -> Any:
-    async with runtime.uow() as uow:
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> JSONResponse:
+    """File a year's report. Send `Idempotency-Key` so that a retry after a lost response does not
+    announce the report a second time."""
+
+    async def effect(uow: UnitOfWork) -> tuple[int, Any, dict[str, str]]:
         enterprise = access.check_write(principal, await uow.session.get(Enterprise, uscc.upper()))
         created = await commands.report_financials(uow, enterprise, year, body)
-        await uow.commit()
-    response.status_code = 201 if created else 200
-    response.headers["ETag"] = etag(enterprise.version)
-    return FinancialReportPublic(year=year, **body.model_dump())
+        report = FinancialReportPublic(year=year, **body.model_dump()).model_dump(mode="json")
+        return 201 if created else 200, report, {"ETag": etag(enterprise.version)}
+
+    return await run_idempotent(request, principal, runtime.uow, effect)
 
 
 @router.get("/{uscc}/financials", summary="Financial reports / 财务数据", response_model=list[FinancialReportPublic])

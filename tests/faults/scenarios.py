@@ -1,0 +1,133 @@
+"""One fault, injected once a third of the stream is accepted, while the stream goes on.
+
+- ``service-kill``: SIGKILL the registry, eligibility and finance_match processes, start them again;
+- ``relay-kill``: SIGKILL the registry and finance_match relays, start them again;
+- ``kafka-restart``: stop the broker, start it again (same data directory);
+- ``postgres-restart``: stop PostgreSQL (fast: connections cut), start it again;
+- ``poison``: an event no handler can apply, on the registry topic in the stream's partitions.
+
+Recovery time: from the fault's start until a canary written after it went all the way (registry →
+relay → Kafka → eligibility's assessment and finance_match's view). Drain time: from the stream's end
+until the reconciler finds every accepted write's every effect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+import uuid
+from dataclasses import dataclass, field
+
+import httpx
+
+from shared.events.catalogue import EnterpriseRegistered
+from shared.events.envelope import Envelope, topic_for_source
+from shared.events.kafka import KafkaBus
+from tests.faults.driver import WRITES_PER_ENTERPRISE, LoadDriver, Write
+from tests.faults.reconcile import Reconciliation, reconcile
+from tests.faults.servers import FaultServers
+from tests.faults.topology import FaultTopology
+from tests.support.builders import enterprise
+from tests.support.finance import FINANCE
+from tests.support.waiting import eventually
+
+FAULTS = ("service-kill", "relay-kill", "kafka-restart", "postgres-restart", "poison")
+
+
+@dataclass
+class FaultResult:
+    fault: str
+    writes: int
+    reconciliation: Reconciliation
+    recovery_s: float
+    drain_s: float
+    run_s: float
+    poison_ids: list[str] = field(default_factory=list)
+
+
+async def _inject(kind: str, topology: FaultTopology, servers: FaultServers, driver: LoadDriver) -> list[str]:
+    if kind == "service-kill":
+        victims = ("registry", "eligibility", "finance_match")
+        for label in victims:
+            topology.kill(label)
+        for label in victims:
+            topology.start(label, wait=False)
+        for label in victims:
+            await asyncio.to_thread(topology.wait_ready, label)
+    elif kind == "relay-kill":
+        for label in ("registry-relay", "finance_match-relay"):
+            topology.kill(label)
+            topology.start(label)
+    elif kind == "kafka-restart":
+        await asyncio.to_thread(servers.stop_kafka)
+        await asyncio.to_thread(servers.start_kafka)
+    elif kind == "postgres-restart":
+        await asyncio.to_thread(servers.stop_postgres)
+        await asyncio.to_thread(servers.start_postgres)
+    elif kind == "poison":
+        # Within an enterprise of the stream, so that its partition carries the poison among real events.
+        subject = next(w.uscc for w in reversed(driver.writes) if w.accepted)
+        poison = Envelope(source="registry", type=EnterpriseRegistered.TYPE, subject=subject,
+                          data={"uscc": subject, "enterprise": {"poison": True}})  # fmt: skip
+        bus = KafkaBus(topology.kafka_bootstrap, namespace=topology.env["SRDI_KAFKA_NAMESPACE"])
+        await bus.start()
+        try:
+            await bus.publish(topic_for_source("registry"), [poison])
+        finally:
+            await bus.stop()
+        return [poison.id]
+    else:
+        raise ValueError(kind)
+    return []
+
+
+async def _canary(driver: LoadDriver, serial: int) -> None:
+    body = enterprise(serial, county="530102")
+    uscc = body["uscc"]
+    async with httpx.AsyncClient(base_url=driver.gateway_url, timeout=10,
+                                 headers={"Authorization": f"Bearer {driver.admin_key}"}) as admin:  # fmt: skip
+        write = Write("registration", uscc, uuid.uuid4().hex, 0)
+        assert await driver._send(admin, write, "POST", "/api/v1/registry/enterprises", body) is not None
+
+        async def status(path: str) -> int:
+            try:
+                return (await admin.get(path)).status_code
+            except httpx.HTTPError:
+                return 0
+
+        await eventually(lambda: status(f"/api/v1/eligibility/enterprises/{uscc}/assessment"), lambda s: s == 200,
+                         timeout=180, interval=0.1, what="the canary's assessment")  # fmt: skip
+        await eventually(lambda: status(f"{FINANCE}/pairings/{uscc}"), lambda s: s == 200,
+                         timeout=180, interval=0.1, what="finance_match knowing the canary")  # fmt: skip
+
+
+async def run_fault(kind: str, topology: FaultTopology, servers: FaultServers, writes: int, serial_base: int,
+                    rate: float) -> FaultResult:  # fmt: skip
+    driver = LoadDriver(topology.gateway_url, topology.admin_key, math.ceil(writes / WRITES_PER_ENTERPRISE),
+                        serial_base, rate=rate)  # fmt: skip
+    started = time.monotonic()
+    stream = asyncio.create_task(driver.run())
+
+    async def accepted() -> int:
+        return driver.accepted
+
+    await eventually(accepted, lambda n: n >= writes // 3 or stream.done(), timeout=600, what="a third accepted")
+    fault_at = time.monotonic()
+    poison_ids = await _inject(kind, topology, servers, driver)
+    await _canary(driver, serial_base + 900_000)
+    recovery = time.monotonic() - fault_at
+    await stream
+    ended = time.monotonic()
+
+    async def check() -> Reconciliation:
+        try:
+            return await reconcile(driver.writes, topology.database_url)
+        except Exception as error:  # a database still coming back: poll again
+            failed = Reconciliation(not_accepted=-1)
+            failed.order_violations.append(f"unreadable: {error}")
+            return failed
+
+    result = await eventually(check, lambda r: r.clean, timeout=240, interval=0.5, what=f"{kind}: every effect")
+    drain = time.monotonic() - ended
+    return FaultResult(kind, len(driver.writes), result, recovery, drain, ended - started, poison_ids)
