@@ -178,7 +178,7 @@ def rebuild_projection(
     service: Annotated[str, typer.Argument(help="eligibility (its facts projection)")] = "eligibility",
 ) -> None:
     """Rebuild a service's projection from the event history on Kafka (earliest offset on) / 从事件历史重建投影."""
-    from services.eligibility.rebuild import rebuild_facts_projection
+    from services.eligibility.usecases.rebuild import rebuild_facts_projection
     from services.platform import definition_of, make_bus, settings_for
     from shared.service import ServiceRuntime
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from services.eligibility.app import DEFINITION as ELIGIBILITY
 from services.eligibility.persistence.tables import FactsProjection
-from services.eligibility.rebuild import rebuild_facts_projection
+from services.eligibility.usecases.rebuild import rebuild_facts_projection
 from services.registry.app import DEFINITION as REGISTRY
 from shared.events.catalogue import EnterpriseRegistered
 from shared.events.envelope import Envelope, topic_for_source

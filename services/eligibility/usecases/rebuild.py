@@ -17,7 +17,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from pydantic import ValidationError
 from sqlalchemy import delete, func, select
 
-from services.eligibility.assessments import upsert_projection
+from services.eligibility.usecases.assessments import upsert_projection
 from services.eligibility.persistence.tables import FactsProjection
 from shared.config import ServiceSettings
 from shared.events.catalogue import EnterpriseSnapshot
