@@ -17,8 +17,8 @@ from aiokafka.admin import AIOKafkaAdminClient
 from pydantic import ValidationError
 from sqlalchemy import delete, func, select
 
-from services.eligibility.usecases.assessments import upsert_projection
 from services.eligibility.persistence.tables import FactsProjection
+from services.eligibility.usecases.assessments import upsert_projection
 from shared.config import ServiceSettings
 from shared.events.catalogue import EnterpriseSnapshot
 from shared.events.envelope import Envelope, topic_for_source
