@@ -62,7 +62,10 @@ def wrk_binary() -> str:
     if found:
         return found
     if os.geteuid() == 0 and shutil.which("apt-get"):
-        subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], capture_output=True, check=False)
+        installed = subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], capture_output=True, check=False)
+        if installed.returncode != 0:  # a fresh machine may have no package lists yet
+            subprocess.run(["apt-get", "update", "-q"], capture_output=True, check=False)
+            subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], capture_output=True, check=False)
     found = shutil.which("wrk")
     if not found:
         raise RuntimeError("wrk not found: apt-get install wrk")
