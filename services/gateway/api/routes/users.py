@@ -84,7 +84,9 @@ class AuditView(BaseModel):
 async def audit_log(
     runtime: RuntimeDep,
     _: AdminCallerDep,
-    before: int | None = Query(default=None, ge=1, le=2**31 - 1, description="cursor: the last id of the previous page"),
+    before: int | None = Query(
+        default=None, ge=1, le=2**31 - 1, description="cursor: the last id of the previous page"
+    ),
     limit: int = Query(default=100, ge=1, le=1000),
     subject: str | None = None,
     tenant: str | None = None,
