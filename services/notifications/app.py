@@ -9,12 +9,12 @@ from fastapi import FastAPI
 from services.notifications.api.routes import coverage, exchange, inbox, officers, subscriptions
 from services.notifications.channels import default_channels
 from services.notifications.config import NotificationsSettings
-from services.notifications.delivery import delivery_loop
+from services.notifications.delivery import deliver_due
 from services.notifications.demo import load_demo_on_first_start
 from services.notifications.domain.rules import default_rules
 from services.notifications.handlers import EVENT_HANDLERS
 from services.notifications.persistence.tables import messaging, metadata, webhooks
-from services.notifications.scheduler import digest_loop, schedule_loop
+from services.notifications.scheduler import flush_due_digests, run_scheduled_notices
 from shared.service import ServiceDefinition, ServiceRuntime, create_service_app
 from shared.webhooks import WebhookWorker
 
@@ -35,9 +35,13 @@ async def on_start(runtime: ServiceRuntime) -> None:
     if not settings.notifications_background:
         return
     runtime.spawn(worker.run_forever(), "webhooks")
-    runtime.spawn(delivery_loop(runtime.uow, channels, settings), "delivery")
-    runtime.spawn(schedule_loop(runtime.uow, settings), "schedule")
-    runtime.spawn(digest_loop(runtime.uow, settings), "digests")
+    # Loops survive a failing round and report it in /readyz (shared.service.ServiceRuntime.run_every).
+    runtime.run_every("delivery", lambda: deliver_due(runtime.uow, channels, settings),
+                      settings.notifications_delivery_poll_seconds)  # fmt: skip
+    runtime.run_every("schedule", lambda: run_scheduled_notices(runtime.uow, settings),
+                      settings.notifications_schedule_seconds)  # fmt: skip
+    runtime.run_every("digests", lambda: flush_due_digests(runtime.uow, settings),
+                      min(60.0, settings.notifications_digest_window_seconds / 4))  # fmt: skip
 
 
 DEFINITION = ServiceDefinition(

@@ -3,7 +3,6 @@ exponential backoff, and after the last attempt the delivery is dead-lettered (s
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
@@ -83,14 +82,3 @@ async def deliver_due(
             uow.session.add(row)
             await uow.commit()
     return attempted
-
-
-async def delivery_loop(
-    uow_factory: Callable[[], UnitOfWork], channels: Mapping[str, Channel], settings: NotificationsSettings
-) -> None:
-    while True:
-        try:
-            await deliver_due(uow_factory, channels, settings)
-        except Exception:
-            log.exception("delivery pass failed; retrying")
-        await asyncio.sleep(settings.notifications_delivery_poll_seconds)

@@ -5,7 +5,6 @@ repeated (or run by two replicas) adds nothing."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -105,25 +104,15 @@ async def run_schedule(
     return counts
 
 
-async def schedule_loop(uow_factory: Callable[[], UnitOfWork], settings: NotificationsSettings) -> None:
-    while True:
-        try:
-            counts = await run_schedule(uow_factory, settings)
-            if any(counts.values()):
-                log.info("scheduled notices: %s", counts)
-        except Exception:
-            log.exception("scheduled notices failed; retrying next round")
-        await asyncio.sleep(settings.notifications_schedule_seconds)
+async def run_scheduled_notices(uow_factory: Callable[[], UnitOfWork], settings: NotificationsSettings) -> None:
+    """One round of the daily schedule (run by ``runtime.run_every``: a failing round shows in /readyz)."""
+    counts = await run_schedule(uow_factory, settings)
+    if any(counts.values()):
+        log.info("scheduled notices: %s", counts)
 
 
-async def digest_loop(uow_factory: Callable[[], UnitOfWork], settings: NotificationsSettings) -> None:
-    """Digest windows close more often than the daily schedule runs."""
-    dispatcher = Dispatcher(settings)
-    while True:
-        try:
-            async with uow_factory() as uow:
-                await dispatcher.flush_digests(uow)
-                await uow.commit()
-        except Exception:
-            log.exception("digest flush failed; retrying")
-        await asyncio.sleep(min(60.0, settings.notifications_digest_window_seconds / 4))
+async def flush_due_digests(uow_factory: Callable[[], UnitOfWork], settings: NotificationsSettings) -> None:
+    """Close the digest windows that are due (more often than the daily schedule runs)."""
+    async with uow_factory() as uow:
+        await Dispatcher(settings).flush_digests(uow)
+        await uow.commit()
