@@ -56,7 +56,7 @@ def facts_from_snapshot(snapshot: EnterpriseSnapshot, assessment_year: int) -> d
         evaluation_scores=tuple(
             domain.EvaluationScore(e["year"], Decimal(str(e["score"]))) for e in facts.get("evaluation_scores") or ()
         ),
-        # 2026 readings: taken when the registry carries them; otherwise None, i.e. "cannot decide, needs X"
+        # 2026 readings: None when the enterprise has not supplied them, i.e. "cannot decide, needs X"
         # (docs/services/eligibility.md lists which). The ip / field_flags / champion blocks pass through whole.
         renown_attested=facts.get("renown_attested"),
         group_little_giant_similar=facts.get("group_little_giant_similar"),
@@ -100,9 +100,9 @@ def rd_institution(institutions: list[dict[str, Any]]) -> dict[str, Any]:
 
 def compliance(records: list[dict[str, Any]], assessment_year: int) -> dict[str, bool | None]:
     """Listings count while not removed; accidents and tax evasion count for the last three years.
-    A remediated listing no longer blocks (criteria: general gate). Data falsification (2026 gate): a
-    record of it in the window blocks; without one the register cannot say (it keeps no such record
-    kind yet), so it stays unknown — "cannot decide, needs data_falsification_3y"."""
+    A remediated listing no longer blocks (criteria: general gate). Data falsification (2026 gate) is a
+    record kind of the register like the others: a record of it in the last three years blocks, and no
+    record reads as none, as for accidents and listings."""
     reference = date(assessment_year, 1, 1)
     window_start = date(assessment_year - 3, 1, 1)
 
@@ -120,5 +120,5 @@ def compliance(records: list[dict[str, Any]], assessment_year: int) -> dict[str,
         "serious_dishonesty_list": listed("serious_dishonesty_list"),
         "major_accident_3y": within_window("major_accident", "tax_evasion"),
         "prohibited_products": listed("prohibited_products"),
-        "data_falsification_3y": True if within_window("data_falsification") else None,
+        "data_falsification_3y": within_window("data_falsification"),
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import date
 from decimal import Decimal
@@ -35,6 +36,7 @@ def _whole_number(value: Any) -> Any:
 Count = Annotated[int, BeforeValidator(_whole_number)]  # counts, ranks, years, levels
 # A fraction (0.12 = 12%) with at most six decimals, as the columns hold it.
 Share = Annotated[Decimal, Field(ge=0, le=1, decimal_places=6)]
+AwardKind = Literal["sci_tech_progress", "natural_science", "technological_invention", "national_defence", "other"]
 CoreSystem = Literal["CAX", "CAM", "MES", "ERP", "OA", "CRM", "SRM"]
 Items: Any = Field(default_factory=list, max_length=MAX_ITEMS)
 # Free-form province features: flat, bounded keys and values.
@@ -50,6 +52,21 @@ class IpSummary(BaseModel):
     class2: Count = Field(default=0, ge=0)
     invention_patents: Count = Field(default=0, ge=0)
     class1_applied_main_product: Count = Field(default=0, ge=0)
+    # 2026 little giant: of the above, not transferred in; of those, the enterprise among the first three
+    # rights holders. Nested counts; left out (null) they are unknown, so those rules read "cannot decide".
+    class1_main_product_own: Count | None = Field(default=None, ge=0)
+    class1_main_product_own_top3: Count | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _nested(self) -> IpSummary:
+        chain = [self.class1_applied_main_product, self.class1_main_product_own, self.class1_main_product_own_top3]
+        known = [n for n in chain if n is not None]
+        if any(a < b for a, b in itertools.pairwise(known)):
+            raise ValueError(
+                "class1_main_product_own_top3 ≤ class1_main_product_own ≤ class1_applied_main_product "
+                "(nested counts) / 自主（非受让）数不得超过应用于主导产品的一类知识产权数，前三权利人数不得超过自主数"
+            )
+        return self
 
 
 class RdInstitution(BaseModel):
@@ -66,6 +83,15 @@ class Award(BaseModel):
     year: Count = Field(ge=1980, le=2100)
     rank: Count | None = Field(default=None, ge=1, le=100000)
     name: ShortText | None = None
+    # 2026 little giant's waiver reads the national award's kind and the certificate's date.
+    kind: AwardKind | None = None
+    certificate_date: date | None = Field(default=None, description="in the award's year / 须在获奖年度内")
+
+    @model_validator(mode="after")
+    def _certificate_in_award_year(self) -> Award:
+        if self.certificate_date is not None and self.certificate_date.year != self.year:
+            raise ValueError("certificate_date must fall in the award's year / 证书日期须在获奖年度内")
+        return self
 
 
 class MakerChina(BaseModel):
@@ -86,7 +112,8 @@ class ComplianceRecord(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: Literal[
-        "abnormal_operation_list", "serious_dishonesty_list", "major_accident", "prohibited_products", "tax_evasion"
+        "abnormal_operation_list", "serious_dishonesty_list", "major_accident", "prohibited_products", "tax_evasion",
+        "data_falsification",
     ]
     since: date
     removed_on: date | None = Field(default=None, description="remediated / removed from the list on")
@@ -121,6 +148,9 @@ class FieldFlags(BaseModel):
     chain_gap_filling: bool = False
     time_honoured_brand: bool = False
     serves_chain_leader: bool = False
+    # 2026 little giant: the main product's industry category and whether it sits at a key chain link.
+    industry_category: Literal["traditional", "emerging", "future", "other"] | None = None
+    key_chain_link: bool | None = None
 
 
 class ChampionFacts(BaseModel):
@@ -134,6 +164,9 @@ class ChampionFacts(BaseModel):
     technology_leading: Literal["international", "domestic", "none"] | None = None
     profit_above_industry: bool | None = None
     energy_advanced: bool | None = None
+    # 2023 national text: "主营业务收入或利润行业领先" (revenue or profit leading in the industry).
+    revenue_leading: bool | None = None
+    profit_leading: bool | None = None
 
 
 class EnterpriseFacts(BaseModel):
@@ -161,6 +194,10 @@ class EnterpriseFacts(BaseModel):
     national_market_share: Share | None = None
     international_market_share: Share | None = None
     market_position_attested: bool | None = Field(default=None, description="market share proven by evidence")
+    renown_attested: bool | None = Field(default=None, description="renown proven by evidence (2026) / 知名度有佐证")
+    group_little_giant_similar: bool | None = Field(
+        default=None, description="a group member is a little giant in a similar field / 集团内同类小巨人"
+    )
     evaluation_scores: list[EvaluationScore] = Items
     champion: ChampionFacts = Field(default_factory=ChampionFacts)
     awards: list[Award] = Items
@@ -230,6 +267,8 @@ class EnterpriseUpdate(BaseModel):
     national_market_share: Share | None = None
     international_market_share: Share | None = None
     market_position_attested: bool | None = None
+    renown_attested: bool | None = None
+    group_little_giant_similar: bool | None = None
     evaluation_scores: list[EvaluationScore] | None = Field(default=None, max_length=MAX_ITEMS)
     champion: ChampionFacts | None = None
     awards: list[Award] | None = Field(default=None, max_length=MAX_ITEMS)

@@ -63,6 +63,8 @@ class Enterprise(RegistryTable, table=True):
     national_market_share: Decimal | None = Field(default=None, sa_column=Column(Numeric(8, 6), nullable=True))
     international_market_share: Decimal | None = Field(default=None, sa_column=Column(Numeric(8, 6), nullable=True))
     market_position_attested: bool | None = None
+    renown_attested: bool | None = None
+    group_little_giant_similar: bool | None = None
     evaluation_scores: list[dict[str, Any]] = _json([])
     champion: dict[str, Any] = _json({})
     awards: list[dict[str, Any]] = _json([])

@@ -15,6 +15,7 @@ FACT_FIELDS = (
     "legal_representative", "address", "main_products", "ip", "rd_institutions", "digital_level", "core_systems",
     "management_certs", "product_certs", "quality", "field_flags", "national_market_share", "champion", "awards",
     "international_market_share", "market_position_attested", "evaluation_scores",
+    "renown_attested", "group_little_giant_similar",
     "maker_china", "honours", "compliance", "province_features",
 )  # fmt: skip
 FINANCIAL_FIELDS = tuple(name for name in FinancialYear.model_fields if name != "year")

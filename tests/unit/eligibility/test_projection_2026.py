@@ -1,5 +1,6 @@
-"""Registry snapshots and the 2026 readings' facts: taken when the registry carries them, otherwise
-left unknown — so the register's answer is "cannot decide, needs X", never a silent pass."""
+"""Registry snapshots and the 2026 readings' facts: taken when the enterprise supplied them, otherwise
+left unknown — so the register's answer is "cannot decide, needs X", never a silent pass. Data
+falsification is a compliance record kind like the others: no record in the window reads as none."""
 
 from __future__ import annotations
 
@@ -23,9 +24,9 @@ def snapshot(**facts: Any) -> EnterpriseSnapshot:
     )
 
 
-def test_what_the_registry_does_not_carry_stays_unknown() -> None:
+def test_what_the_enterprise_did_not_supply_stays_unknown() -> None:
     facts = facts_from_snapshot(snapshot(compliance=[], awards=[{"level": "national", "year": 2024, "rank": 1}]), YEAR)
-    assert facts.compliance is not None and facts.compliance.data_falsification_3y is None
+    assert facts.compliance is not None and facts.compliance.data_falsification_3y is False
     assert facts.renown_attested is None and facts.group_little_giant_similar is None
     assert facts.awards[0].kind is None and facts.awards[0].certificate_date is None
 
@@ -63,3 +64,10 @@ def test_the_new_facts_pass_through_when_the_registry_carries_them() -> None:
     assert facts.field is not None and (facts.field.industry_category, facts.field.key_chain_link) == ("future", True)
     assert facts.champion is not None and facts.champion.revenue_leading is True
     assert facts.compliance is not None and facts.compliance.data_falsification_3y is True
+
+
+def test_data_falsification_counts_for_three_years_only() -> None:
+    old = facts_from_snapshot(snapshot(compliance=[{"kind": "data_falsification", "since": "2022-12-31"}]), YEAR)
+    recent = facts_from_snapshot(snapshot(compliance=[{"kind": "data_falsification", "since": "2023-01-01"}]), YEAR)
+    assert old.compliance is not None and old.compliance.data_falsification_3y is False
+    assert recent.compliance is not None and recent.compliance.data_falsification_3y is True
