@@ -26,6 +26,7 @@ from services.eligibility.contract.values import (
     Ratio,
     SignedMoney,
     Year,
+    Years,
     score_value,
 )
 from services.eligibility.domain.vocabulary import Application, Tier
@@ -163,7 +164,7 @@ class ProfileIn(ContractModel):
     industry_code: str | None = Field(default=None, pattern=r"^[A-Ta-t]\d{0,4}$")
     sme: bool | None = None
     established_on: date | None = None
-    niche_years: Count | None = None
+    niche_years: Years | None = None
     financials: list[FinancialYearIn] | None = Field(default=None, max_length=MAX_ITEMS)
     ip: IpIn | None = None
     rd_institution: RdInstitutionIn | None = None

@@ -47,11 +47,33 @@ def score_value(value: Any) -> Decimal:
     return score
 
 
+def _whole(value: Any) -> Any:
+    """Counts as callers send them: 3 and 3.0 are both 3 (JSON writers and spreadsheets emit 3.0).
+    Anything else (3.5, "3", true) is left for the strict int check to refuse with the field named."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        return int(value)
+    return value
+
+
+def _full_years(value: Any) -> int:
+    """A duration in years may be fractional (1.9 years in the niche is a fact, not an error). The criteria
+    count full years ("满N年", "N年以上" with whole N), and for a whole threshold N, ``x ≥ N`` exactly when
+    ``floor(x) ≥ N`` — so the full years decide every rule the same as the fraction would."""
+    years = _decimal(value, 6, "years")
+    if not Decimal(0) <= years <= Decimal(200):
+        raise ValueError("years must be between 0 and 200")
+    return int(years)  # truncation toward zero = floor for non-negative values
+
+
 SignedMoney = Annotated[Decimal, BeforeValidator(_money)]
 Money = Annotated[Decimal, BeforeValidator(_money), Field(ge=0)]
 Ratio = Annotated[Decimal, BeforeValidator(_ratio)]
-Count = Annotated[int, Field(ge=0, strict=True)]
-Rank = Annotated[int, Field(ge=1, strict=True)]
+Count = Annotated[int, BeforeValidator(_whole), Field(ge=0, strict=True)]
+Rank = Annotated[int, BeforeValidator(_whole), Field(ge=1, strict=True)]
+# Years in a niche or field: fractional accepted, full years kept (see _full_years).
+Years = Annotated[int, BeforeValidator(_full_years)]
 Year = Annotated[int, Field(ge=1900, le=2100, strict=True)]
 
 
