@@ -22,9 +22,7 @@ BENCHMARKS: list[tuple[str, str, list[str]]] = [
     ("gateway_proxy", "bench.gateway_proxy", []),
     ("registry_import", "bench.registry_import", ["--enterprises", "5000"]),
     ("end_to_end", "bench.end_to_end", ["--enterprises", "150"]),
-    # Owned by feat/finance and feat/notifications; they write their fragments themselves.
     ("finance_match", "bench.finance_match", []),
-    ("notifications_chain", "bench.notifications_chain", ["--enterprises", "100"]),
 ]
 
 

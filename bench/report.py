@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Fragments in figure order; others (new benchmarks) follow alphabetically.
 ORDER = (
     "eligibility_reassess", "event_pipeline", "gateway_proxy", "registry_import",
-    "end_to_end", "scale_out", "finance_match", "notifications_chain",
+    "end_to_end", "scale_out", "finance_match",
 )  # fmt: skip
 OUTPUTS = {"latest.json", "latest.md"}
 README = ROOT / "README.md"

@@ -23,6 +23,7 @@ TINY = {
                       "--profile-seconds", "0", "--rounds", "1"],
     "registry_import": ["bench.registry_import", "--enterprises", "5"],
     "end_to_end": ["bench.end_to_end", "--enterprises", "3", "--rate", "5", "--replicas", "1"],
+    "finance_match": ["bench.finance_match", "--needs", "50", "--products", "30", "--sample", "10"],
 }  # fmt: skip
 # event_pipeline also writes the scale-out figure (7)
 FRAGMENTS = [*TINY, "scale_out"]
