@@ -68,11 +68,19 @@ def serve(service: ServiceArg, host: str = "127.0.0.1", port: int = 8000) -> Non
 
 
 @app.command()
-def relay(service: ServiceArg) -> None:
-    """Publish the service's outbox to the bus until stopped."""
-    from services.platform import relay_only
+def relay(
+    service: ServiceArg,
+    host: str = "127.0.0.1",
+    port: Annotated[int | None, typer.Option(help="serve /healthz, /readyz and /metrics on this port")] = None,
+) -> None:
+    """Publish the service's outbox to the bus until stopped (with ``--port``: and answer probes)."""
+    from services.platform import create_relay_app_for, relay_only
 
     _logging()
+    if port is not None:
+        uvicorn.run(create_relay_app_for(service), host=host, port=port, log_config=None, access_log=False,
+                    server_header=False)  # fmt: skip
+        return
 
     async def main() -> None:
         stop = asyncio.Event()

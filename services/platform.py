@@ -21,7 +21,7 @@ from shared.config import SERVICES, Mode, ServiceSettings, get_settings
 from shared.events.bus import EventBus
 from shared.events.inprocess import InProcessBus
 from shared.events.kafka import KafkaBus
-from shared.service import Peers, ServiceDefinition, ServiceRuntime, build_app
+from shared.service import Peers, ServiceDefinition, ServiceRuntime, build_app, create_relay_app
 
 log = logging.getLogger(__name__)
 ALL_SERVICES = (*SERVICES, "gateway")
@@ -65,12 +65,22 @@ def create_distributed_app(name: str) -> FastAPI:
     return build_app(runtime, Peers(), manage_lifecycle=True)
 
 
+def relay_runtime(name: str) -> ServiceRuntime[Any]:
+    settings = settings_for(name)
+    return ServiceRuntime(definition_of(name), settings, make_bus(settings), run_relay=True, run_consumers=False,
+                          run_on_start=False)  # fmt: skip
+
+
+def create_relay_app_for(name: str) -> FastAPI:
+    """``srdi relay <name> --port N``: the relay with /healthz, /readyz and /metrics."""
+    return create_relay_app(relay_runtime(name))
+
+
 @contextlib.asynccontextmanager
 async def relay_only(name: str) -> AsyncIterator[ServiceRuntime]:
     """``srdi relay <name>``: publish the service's outbox, nothing else."""
-    settings = settings_for(name)
-    bus = make_bus(settings)
-    runtime = ServiceRuntime(definition_of(name), settings, bus, run_relay=True, run_consumers=False)
+    runtime = relay_runtime(name)
+    bus = runtime.bus
     await bus.start()
     await runtime.start()
     try:

@@ -113,6 +113,7 @@ class ServiceRuntime(Generic[SettingsT]):
         *,
         run_relay: bool = True,
         run_consumers: bool = True,
+        run_on_start: bool = True,
     ) -> None:
         self.definition = definition
         self.settings = settings
@@ -141,6 +142,9 @@ class ServiceRuntime(Generic[SettingsT]):
         )
         self._run_relay = run_relay
         self._run_consumers = run_consumers and bool(definition.consumes)
+        # False for a relay-only process: the service's own start-up work (demo data, background
+        # loops, job recovery) belongs to its `srdi serve` processes, not to its relays.
+        self._run_on_start = run_on_start
         self._tasks: list[asyncio.Task[None]] = []
         self.loops: dict[str, LoopHealth] = {}
         self._closers: list[Callable[[], Awaitable[None]]] = []
@@ -172,11 +176,12 @@ class ServiceRuntime(Generic[SettingsT]):
         await self.bus.ensure_topics(topics)
         if self._run_consumers:
             self.bus.subscribe(self.consumer)
-        if self.definition.on_start is not None:
+        if self.definition.on_start is not None and self._run_on_start:
             await self.definition.on_start(self)
-        handlers = self.definition.event_handlers
-        by_type = handlers(self) if callable(handlers) else handlers
-        self.consumer.handlers = {event_type: list(fns) for event_type, fns in by_type.items()}
+        if self._run_on_start:  # handlers may need what `on_start` built; a relay applies no events
+            handlers = self.definition.event_handlers
+            by_type = handlers(self) if callable(handlers) else handlers
+            self.consumer.handlers = {event_type: list(fns) for event_type, fns in by_type.items()}
         if self._run_relay:
             self.spawn(self.relay.run_forever(), "relay")
 
@@ -254,8 +259,16 @@ class ServiceRuntime(Generic[SettingsT]):
         self._closers.clear()
         await self.engine.dispose()
 
+    @property
+    def relay_running(self) -> bool:
+        """The relay's background task is alive (it retries failed passes itself; a task that ended
+        means the relay stopped for good)."""
+        return any(t.get_name().endswith(":relay") and not t.done() for t in self._tasks)
+
     async def ready(self) -> dict[str, bool]:
         checks = {"database": True, "bus": await self.bus.healthy()}
+        if self._run_relay:
+            checks["relay"] = self.relay_running
         try:
             await asyncio.wait_for(db.ping(self.engine), timeout=3)
         except Exception:
@@ -336,6 +349,28 @@ def dead_letter_router(prefix: str) -> APIRouter:
         return await runtime.consumer.replay_dead_letters(ids)
 
     return router
+
+
+def create_relay_app(runtime: ServiceRuntime[Any]) -> FastAPI:
+    """``srdi relay <name> --port``: the relay as a process with probes — ``/healthz`` (the process
+    answers), ``/readyz`` (database, bus and the relay task: what Kubernetes restarts or waits for)
+    and ``/metrics`` (events published) — and no API routes."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await runtime.bus.start()
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()  # the relay finishes its batch before the producer stops
+            await runtime.bus.stop()
+
+    app = FastAPI(title=f"SRDI {runtime.name} relay", lifespan=lifespan, docs_url=None, redoc_url=None,
+                  openapi_url=None)  # fmt: skip
+    app.state.runtime = runtime
+    add_service_defaults(app, f"{runtime.name}-relay", runtime.ready)
+    return app
 
 
 def build_app(runtime: ServiceRuntime[Any], peers: Peers, *, manage_lifecycle: bool) -> FastAPI:

@@ -70,11 +70,17 @@ def test_each_service_has_a_deployment_with_probes_and_a_service(service: str) -
     assert selector == deployment["spec"]["selector"]["matchLabels"]
 
 
-def test_each_producing_service_has_a_relay_and_each_consumer_an_autoscaler() -> None:
+def test_each_producing_service_has_a_probed_relay_and_each_consumer_an_autoscaler() -> None:
     deployments, autoscalers = of_kind("Deployment"), of_kind("HorizontalPodAutoscaler")
     for service in SERVICES:
         relay = deployments[f"{dns(service)}-relay"]["spec"]["template"]["spec"]["containers"][0]
-        assert relay["args"] == ["srdi", "relay", service]
+        assert relay["args"][:3] == ["srdi", "relay", service]
+        port = relay["args"][relay["args"].index("--port") + 1]
+        assert relay["ports"] == [{"name": "http", "containerPort": int(port)}]
+        # the relay's own probes (tests/integration/test_relay_probes.py shows what they answer)
+        assert relay["startupProbe"]["httpGet"]["path"] == "/healthz"
+        assert relay["livenessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
+        assert relay["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
     consumers = {dns(s) for s in SERVICES if definition_of(s).consumes} | {"finance-match"}
     assert set(autoscalers) == consumers
     for name, hpa in autoscalers.items():
