@@ -13,7 +13,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from services.eligibility.domain.batch.assess import assess_batch
-from services.eligibility.domain.columns.layout import FactsColumns
+from services.eligibility.domain.columns.encode import encode_fitting
 from services.eligibility.domain.rulebook.loading import RuleBook
 from services.eligibility.persistence.tables import FactsProjection, ReassessmentJob, TierStatus
 from services.eligibility.usecases.assessments import assess_snapshot, record_assessment
@@ -27,14 +27,15 @@ CHUNK = 5000
 
 def flipped_rows(snapshots: list[EnterpriseSnapshot], year: int, book: RuleBook,
                  current: dict[tuple[str, str], bool]) -> list[int]:  # fmt: skip
-    """Rows whose batch decision differs from the stored status for any tier (CPU-bound: run in a thread)."""
-    columns = FactsColumns.from_facts([facts_from_snapshot(s, year) for s in snapshots], year)
+    """Rows whose batch decision differs from the stored status for any tier (CPU-bound: run in a thread).
+    Rows the batch columns cannot hold (money beyond their range) are re-assessed on the scalar path."""
+    columns, rows, misfits = encode_fitting([facts_from_snapshot(s, year) for s in snapshots], year)
     results = assess_batch(columns, book=book)
-    changed = set()
+    changed = set(misfits)
     for tier, result in results.items():
         eligible = result.eligible
-        for row, snapshot in enumerate(snapshots):
-            if current.get((snapshot.uscc, tier)) != bool(eligible[row]):
+        for position, row in enumerate(rows):
+            if current.get((snapshots[row].uscc, tier)) != bool(eligible[position]):
                 changed.add(row)
     return sorted(changed)
 

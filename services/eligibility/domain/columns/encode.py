@@ -37,6 +37,27 @@ def encode(facts: list[Facts], assessment_year: int) -> FactsColumns:
     return columns
 
 
+def encode_fitting(facts: list[Facts], assessment_year: int) -> tuple[FactsColumns, list[int], list[int]]:
+    """Like `encode`, for a mixed population: ``(columns, rows, misfits)``. Rows whose facts the batch
+    columns cannot hold exactly (money beyond 10^12 yuan — the register accepts up to 10^14 — or a
+    value with more decimals than its column) are left out of the columns and listed in ``misfits``
+    (indexes into ``facts``) for the scalar engine, which takes any Decimal; ``rows[i]`` is the index
+    in ``facts`` of the columns' row ``i``. The common case costs one `encode`."""
+    try:
+        return encode(facts, assessment_year), list(range(len(facts))), []
+    except ValueError:
+        pass
+    rows, misfits = [], []
+    for index, item in enumerate(facts):
+        try:
+            encode([item], assessment_year)
+        except ValueError:
+            misfits.append(index)
+        else:
+            rows.append(index)
+    return encode([facts[i] for i in rows], assessment_year), rows, misfits
+
+
 def _categorical(values: list[str | bool | int | None]) -> Categorical:
     categories = tuple(dict.fromkeys(v for v in values if v is not None))
     index = {category: i for i, category in enumerate(categories)}
