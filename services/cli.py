@@ -183,26 +183,27 @@ def dlq_replay(service: ServiceArg, ids: Annotated[list[int] | None, typer.Optio
 
 @app.command("rebuild-projection")
 def rebuild_projection(
-    service: Annotated[str, typer.Argument(help="eligibility (its facts projection)")] = "eligibility",
+    service: Annotated[str, typer.Argument(help="eligibility | finance_match | notifications")],
 ) -> None:
     """Rebuild a service's projection from the event history on Kafka (earliest offset on) / 从事件历史重建投影."""
-    from services.eligibility.usecases.rebuild import rebuild_facts_projection
     from services.platform import definition_of, make_bus, settings_for
     from shared.service import ServiceRuntime
 
-    if service != "eligibility":
-        raise typer.BadParameter("only eligibility's facts projection can be rebuilt so far")
+    definition = definition_of(service)
+    rebuild = definition.rebuild_projection
+    if rebuild is None:
+        raise typer.BadParameter(f"{service} keeps no projection to rebuild / 该服务没有可重建的投影")
 
     async def main() -> None:
         settings = settings_for(service)
-        runtime = ServiceRuntime(definition_of(service), settings, make_bus(settings))
+        runtime = ServiceRuntime(definition, settings, make_bus(settings))
         try:
             async with runtime.uow() as uow:
-                report = await rebuild_facts_projection(settings, uow)
+                report = await rebuild(settings, uow)
         finally:
             await runtime.engine.dispose()
         print(json.dumps({"service": service, "events": report.events, "applied": report.applied,
-                          "skipped": report.skipped, "enterprises": report.enterprises}))  # fmt: skip
+                          "skipped": report.skipped, "rows": report.rows}))  # fmt: skip
 
     asyncio.run(main())
 

@@ -35,6 +35,7 @@ from shared.events.bus import EventBus
 from shared.events.consumer import EventConsumer, EventHandler, RetryPolicy
 from shared.events.envelope import dead_letter_topic, topic_for_source
 from shared.events.relay import OutboxRelay
+from shared.events.replay import RebuildReport
 from shared.events.tables import MessagingTables
 from shared.logs import bind_trace
 from shared.metrics import HTTP_LATENCY, HTTP_REQUESTS
@@ -95,6 +96,9 @@ class ServiceDefinition(Generic[SettingsT]):
     # Embedded mode: work once every hosted service has started (demo keys for the entry service).
     on_platform_started: Callable[[ServiceRuntime[SettingsT], Peers], Awaitable[None]] | None = None
     description: str = ""
+    # `srdi rebuild-projection <name>`: the service's projections rebuilt from the event history
+    # (see shared/events/replay.py); None when the service keeps none.
+    rebuild_projection: Callable[[Any, UnitOfWork], Awaitable[RebuildReport]] | None = None
 
     @property
     def route_prefix(self) -> str:

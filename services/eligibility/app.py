@@ -15,6 +15,7 @@ from services.eligibility.domain.rulebook import load_rule_book
 from services.eligibility.handlers import event_handlers
 from services.eligibility.persistence.tables import ReassessmentJob, messaging, metadata
 from services.eligibility.usecases.reassessment import run_reassessment
+from services.eligibility.usecases.rebuild import rebuild_projection
 from shared.service import ServiceDefinition, ServiceRuntime, create_service_app
 
 
@@ -51,6 +52,7 @@ DEFINITION = ServiceDefinition(
     settings_cls=EligibilitySettings,
     on_start=on_start,
     description="Rules-as-code for the four tiers: assessments, gaps, roadmaps, seed banks / 梯度培育评估",
+    rebuild_projection=rebuild_projection,
 )
 
 

@@ -12,6 +12,7 @@ from services.finance_match.handlers import EVENT_HANDLERS
 from services.finance_match.persistence.tables import messaging, metadata
 from services.finance_match.usecases.demo import seed_demo_on_start
 from services.finance_match.usecases.jobs import start_deadline_loop, webhook_worker
+from services.finance_match.usecases.rebuild import rebuild_projection
 from shared.service import ServiceDefinition, ServiceRuntime, create_service_app
 
 
@@ -35,6 +36,7 @@ DEFINITION = ServiceDefinition(
     settings_cls=FinanceMatchSettings,
     on_start=on_start,
     description="Banks, products, financing needs, ranked matching, paired banks, the bank feed / 金融对接",
+    rebuild_projection=rebuild_projection,
 )
 
 

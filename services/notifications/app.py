@@ -14,6 +14,7 @@ from services.notifications.demo import load_demo_on_first_start
 from services.notifications.domain.rules import default_rules
 from services.notifications.handlers import EVENT_HANDLERS
 from services.notifications.persistence.tables import messaging, metadata, webhooks
+from services.notifications.rebuild import rebuild_projection
 from services.notifications.scheduler import flush_due_digests, run_scheduled_notices
 from shared.service import ServiceDefinition, ServiceRuntime, create_service_app
 from shared.webhooks import WebhookWorker
@@ -55,6 +56,7 @@ DEFINITION = ServiceDefinition(
     settings_cls=NotificationsSettings,
     on_start=on_start,
     description="Officers, inbox, email, webhooks, service requests / 助企服务与通知",
+    rebuild_projection=rebuild_projection,
 )
 
 

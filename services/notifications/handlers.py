@@ -45,9 +45,17 @@ def settings_of(uow: UnitOfWork) -> NotificationsSettings:
 
 async def project_enterprise(envelope: Envelope, uow: UnitOfWork) -> None:
     snapshot = EnterpriseSnapshot.model_validate(envelope.data["enterprise"])
+    if not await upsert_view(uow, snapshot):
+        return  # an older snapshot arriving late changes nothing
+    reason = "auto" if envelope.type == EnterpriseRegistered.TYPE else "prefecture_changed"
+    await assign_automatically(uow, snapshot.uscc, snapshot.prefecture_code, reason=reason)
+
+
+async def upsert_view(uow: UnitOfWork, snapshot: EnterpriseSnapshot) -> bool:
+    """The service's view of the enterprise from its snapshot; False when a newer one is held."""
     view = await uow.session.get(EnterpriseView, snapshot.uscc)
     if view is not None and view.snapshot_version > snapshot.version:
-        return  # an older snapshot arriving late changes nothing
+        return False
     recognitions = [r.model_dump(mode="json") for r in snapshot.recognitions]
     values: dict[str, Any] = {
         "name": snapshot.name, "prefecture_code": snapshot.prefecture_code, "contact_email": snapshot.contact_email,
@@ -61,8 +69,7 @@ async def project_enterprise(envelope: Envelope, uow: UnitOfWork) -> None:
             setattr(view, key, value)
     uow.session.add(view)
     await uow.session.flush()
-    reason = "auto" if envelope.type == EnterpriseRegistered.TYPE else "prefecture_changed"
-    await assign_automatically(uow, snapshot.uscc, snapshot.prefecture_code, reason=reason)
+    return True
 
 
 async def apply_rules(envelope: Envelope, uow: UnitOfWork) -> None:
