@@ -141,6 +141,7 @@ def build_seed_bank(
     targets: Targets | None = None,
 ) -> SeedBank:
     """The seed bank for `tier` in `year` from these candidates, on the vectorised path."""
+    _plan_checked(year, tier, {c.prefecture for c in candidates}, targets or default_targets())
     columns = FactsColumns.from_facts([c.facts for c in candidates], year)
     ids = np.array([c.enterprise_id for c in candidates], dtype=np.str_)
     prefectures = np.array([c.prefecture for c in candidates], dtype=np.str_)
@@ -159,17 +160,8 @@ def build_seed_bank_from_columns(
     """The seed bank from candidates already held as columns (row i is `enterprise_ids[i]`)."""
     book, targets = book or default_rule_book(), targets or default_targets()
     year = columns.assessment_year
-    rule = targets.seed_banks[tier]
-    plan = targets.plan(targets.seed_bank_plan)
-    if year not in plan.years:
-        raise ValueError(f"the seed-bank plan {plan.id} covers {plan.years}, not {year}")
-    known_prefectures = {p.code for p in targets.prefectures}
-    unknown = sorted(set(np.unique(prefectures).tolist()) - known_prefectures)
-    if unknown:
-        raise ValueError(f"unknown prefecture codes {unknown}")
+    required = _plan_checked(year, tier, set(np.unique(prefectures).tolist()), targets)
     on = reference_date(year)
-    growth = plan.yearly_target(tier)
-    required = math.ceil(rule.multiplier * growth)
     selected: tuple[RankedCandidate, ...] = ()
     pool = np.zeros(0, dtype=np.int64)
     if columns.size:  # (the batch evaluator wants at least one row)
@@ -183,22 +175,7 @@ def build_seed_bank_from_columns(
             )
             for row in (int(r) for r in ranking(found, enterprise_ids, pool)[:required])
         )  # fmt: skip
-    deadline = date(year, rule.filing.month, rule.filing.day) if rule.filing else None
-    filed_by = rule.filing.by if rule.filing else rule.built_by
-    return SeedBank(
-        tier=tier,
-        year=year,
-        rule_set=book.select(tier, on).id,
-        growth_target=growth,
-        multiplier=rule.multiplier,
-        required_size=required,
-        pool_size=len(pool),
-        selected=selected,
-        by_prefecture=dict(sorted(Counter(r.prefecture for r in selected).items())),
-        shortfall=max(0, required - len(selected)),
-        filing_deadline=deadline,
-        filed_by=Text(filed_by.zh, filed_by.en) if filed_by else Text("", ""),
-    )
+    return _bank(tier, year, book, targets, len(pool), selected)
 
 
 def build_seed_bank_scalar(
@@ -211,19 +188,29 @@ def build_seed_bank_scalar(
 ) -> SeedBank:
     """The same seed bank on the scalar reference path (one assessment per candidate)."""
     book, targets = book or default_rule_book(), targets or default_targets()
-    rule = targets.seed_banks[tier]
+    required = _plan_checked(year, tier, {c.prefecture for c in candidates}, targets)
+    pool = [c for c in candidates if in_pool(c, tier, year, targets, book)]
+    selected = tuple(rank(pool, tier, year, book)[:required])
+    return _bank(tier, year, book, targets, len(pool), selected)
+
+
+def _plan_checked(year: int, tier: Tier, prefectures: set[str], targets: Targets) -> int:
+    """The bank's required size; a year outside the plan or an unknown prefecture is refused."""
     plan = targets.plan(targets.seed_bank_plan)
     if year not in plan.years:
         raise ValueError(f"the seed-bank plan {plan.id} covers {plan.years}, not {year}")
-    known_prefectures = {p.code for p in targets.prefectures}
-    unknown = sorted({c.prefecture for c in candidates} - known_prefectures)
+    unknown = sorted(prefectures - {p.code for p in targets.prefectures})
     if unknown:
         raise ValueError(f"unknown prefecture codes {unknown}")
-    pool = [c for c in candidates if in_pool(c, tier, year, targets, book)]
-    growth = plan.yearly_target(tier)
+    return math.ceil(targets.seed_banks[tier].multiplier * plan.yearly_target(tier))
+
+
+def _bank(
+    tier: Tier, year: int, book: RuleBook, targets: Targets, pool_size: int, selected: tuple[RankedCandidate, ...]
+) -> SeedBank:
+    rule = targets.seed_banks[tier]
+    growth = targets.plan(targets.seed_bank_plan).yearly_target(tier)
     required = math.ceil(rule.multiplier * growth)
-    selected = tuple(rank(pool, tier, year, book)[:required])
-    deadline = date(year, rule.filing.month, rule.filing.day) if rule.filing else None
     filed_by = rule.filing.by if rule.filing else rule.built_by
     return SeedBank(
         tier=tier,
@@ -232,10 +219,10 @@ def build_seed_bank_scalar(
         growth_target=growth,
         multiplier=rule.multiplier,
         required_size=required,
-        pool_size=len(pool),
+        pool_size=pool_size,
         selected=selected,
         by_prefecture=dict(sorted(Counter(r.prefecture for r in selected).items())),
         shortfall=max(0, required - len(selected)),
-        filing_deadline=deadline,
+        filing_deadline=date(year, rule.filing.month, rule.filing.day) if rule.filing else None,
         filed_by=Text(filed_by.zh, filed_by.en) if filed_by else Text("", ""),
     )
