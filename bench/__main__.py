@@ -23,6 +23,7 @@ BENCHMARKS: list[tuple[str, str, list[str]]] = [
     ("registry_import", "bench.registry_import", ["--enterprises", "5000"]),
     ("end_to_end", "bench.end_to_end", ["--enterprises", "150"]),
     ("finance_match", "bench.finance_match", []),
+    ("seed_bank", "bench.seed_bank", ["--pool", "100000", "--sample", "2000"]),
 ]
 
 

@@ -24,6 +24,7 @@ TINY = {
     "registry_import": ["bench.registry_import", "--enterprises", "5"],
     "end_to_end": ["bench.end_to_end", "--enterprises", "3", "--rate", "5", "--replicas", "1"],
     "finance_match": ["bench.finance_match", "--needs", "50", "--products", "30", "--sample", "10"],
+    "seed_bank": ["bench.seed_bank", "--pool", "300", "--sample", "20", "--repeat", "1"],
 }  # fmt: skip
 # event_pipeline also writes the scale-out figure (7)
 FRAGMENTS = [*TINY, "scale_out"]

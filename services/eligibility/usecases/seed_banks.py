@@ -1,4 +1,9 @@
-"""Building seed banks (种子库) and the little-giant target list (目标名单) from the projection."""
+"""Building seed banks (种子库) and the little-giant target list (目标名单) from the projection.
+
+The candidates' facts go into columns once and are ranked on the vectorised path
+(`domain/roadmaps/seedbank_batch.py`); the scalar engine stays the explanation of one enterprise's
+gaps (its assessment and roadmap), and gives the same closeness (a property test holds them together).
+"""
 
 from __future__ import annotations
 
@@ -38,6 +43,7 @@ async def load_candidates(uow: UnitOfWork, year: int, prefecture: str | None) ->
 
 
 def compute(candidates: list[Candidate], year: int, tier: Tier, book: RuleBook, kind: str) -> SeedBankResult:
+    """CPU-bound (the route runs it in a thread): pool, closeness and ranking on the vectorised path."""
     bank = build_seed_bank(candidates, year, tier, book=book)
     if kind == "target_list":
         kept = tuple(

@@ -10,6 +10,11 @@ missing or needs evidence), 0 when not met; a scored tier adds one more check fo
 when the score or a direct condition passes and score ÷ pass score otherwise. An eligible enterprise
 has closeness 1. Ties go to the higher score, then the enterprise id, so the ranking is stable.
 
+Two paths give the same ranking: `build_seed_bank` runs on the vectorised path
+(`seedbank_batch.py`: the facts as columns, every candidate at once); `rank` and `closeness` are the
+scalar reference, one `TierResult` per enterprise, which also explains an enterprise's gaps. A
+property test holds them together.
+
 Size: at least multiplier × the year's growth target (2× for innovative and SRDI, 3× for little
 giants), rounded up. The bank is the top of the ranking; if the pool is smaller, the shortfall says
 by how much.
@@ -24,12 +29,18 @@ from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 
+import numpy as np
+import numpy.typing as npt
+
+from services.eligibility.domain.batch.assess import BatchEvaluator
+from services.eligibility.domain.columns.layout import FactsColumns
 from services.eligibility.domain.engine.assess import assess_tier, select_rule_set
 from services.eligibility.domain.engine.results import TierResult
 from services.eligibility.domain.facts.measured import Context
 from services.eligibility.domain.facts.metrics import measure
 from services.eligibility.domain.facts.model import Facts
 from services.eligibility.domain.roadmaps.catalogues import Targets, default_targets
+from services.eligibility.domain.roadmaps.seedbank_batch import closeness_columns, pool_mask, ranking
 from services.eligibility.domain.rulebook.loading import RuleBook, default_rule_book, reference_date
 from services.eligibility.domain.text import Text
 from services.eligibility.domain.vocabulary import Decision, Status, Tier
@@ -105,6 +116,7 @@ def closeness(result: TierResult) -> tuple[Fraction, int, int]:
 
 
 def rank(candidates: Sequence[Candidate], tier: Tier, year: int, book: RuleBook) -> list[RankedCandidate]:
+    """The scalar reference ranking (one full assessment per candidate); `build_seed_bank` ranks on columns."""
     on = reference_date(year)
     ranked = []
     for candidate in candidates:
@@ -128,20 +140,77 @@ def build_seed_bank(
     book: RuleBook | None = None,
     targets: Targets | None = None,
 ) -> SeedBank:
+    """The seed bank for `tier` in `year` from these candidates, on the vectorised path."""
+    _plan_checked(year, tier, {c.prefecture for c in candidates}, targets or default_targets())
+    columns = FactsColumns.from_facts([c.facts for c in candidates], year)
+    ids = np.array([c.enterprise_id for c in candidates], dtype=np.str_)
+    prefectures = np.array([c.prefecture for c in candidates], dtype=np.str_)
+    return build_seed_bank_from_columns(columns, ids, prefectures, tier, book=book, targets=targets)
+
+
+def build_seed_bank_from_columns(
+    columns: FactsColumns,
+    enterprise_ids: npt.NDArray[np.str_],
+    prefectures: npt.NDArray[np.str_],
+    tier: Tier,
+    *,
+    book: RuleBook | None = None,
+    targets: Targets | None = None,
+) -> SeedBank:
+    """The seed bank from candidates already held as columns (row i is `enterprise_ids[i]`)."""
     book, targets = book or default_rule_book(), targets or default_targets()
-    rule = targets.seed_banks[tier]
+    year = columns.assessment_year
+    required = _plan_checked(year, tier, set(np.unique(prefectures).tolist()), targets)
+    on = reference_date(year)
+    selected: tuple[RankedCandidate, ...] = ()
+    pool = np.zeros(0, dtype=np.int64)
+    if columns.size:  # (the batch evaluator wants at least one row)
+        evaluator = BatchEvaluator(columns, book, on)
+        pool = np.flatnonzero(pool_mask(columns, tier, year, targets, book, evaluator))
+        found = closeness_columns(columns, tier, book=book, on=on, evaluator=evaluator)
+        selected = tuple(
+            RankedCandidate(
+                str(enterprise_ids[row]), str(prefectures[row]), found.closeness(row), found.decision_of(row),
+                found.score_of(row), int(found.checks_passed[row]), found.checks,
+            )
+            for row in (int(r) for r in ranking(found, enterprise_ids, pool)[:required])
+        )  # fmt: skip
+    return _bank(tier, year, book, targets, len(pool), selected)
+
+
+def build_seed_bank_scalar(
+    candidates: Sequence[Candidate],
+    year: int,
+    tier: Tier,
+    *,
+    book: RuleBook | None = None,
+    targets: Targets | None = None,
+) -> SeedBank:
+    """The same seed bank on the scalar reference path (one assessment per candidate)."""
+    book, targets = book or default_rule_book(), targets or default_targets()
+    required = _plan_checked(year, tier, {c.prefecture for c in candidates}, targets)
+    pool = [c for c in candidates if in_pool(c, tier, year, targets, book)]
+    selected = tuple(rank(pool, tier, year, book)[:required])
+    return _bank(tier, year, book, targets, len(pool), selected)
+
+
+def _plan_checked(year: int, tier: Tier, prefectures: set[str], targets: Targets) -> int:
+    """The bank's required size; a year outside the plan or an unknown prefecture is refused."""
     plan = targets.plan(targets.seed_bank_plan)
     if year not in plan.years:
         raise ValueError(f"the seed-bank plan {plan.id} covers {plan.years}, not {year}")
-    known_prefectures = {p.code for p in targets.prefectures}
-    unknown = sorted({c.prefecture for c in candidates} - known_prefectures)
+    unknown = sorted(prefectures - {p.code for p in targets.prefectures})
     if unknown:
         raise ValueError(f"unknown prefecture codes {unknown}")
-    pool = [c for c in candidates if in_pool(c, tier, year, targets, book)]
-    growth = plan.yearly_target(tier)
+    return math.ceil(targets.seed_banks[tier].multiplier * plan.yearly_target(tier))
+
+
+def _bank(
+    tier: Tier, year: int, book: RuleBook, targets: Targets, pool_size: int, selected: tuple[RankedCandidate, ...]
+) -> SeedBank:
+    rule = targets.seed_banks[tier]
+    growth = targets.plan(targets.seed_bank_plan).yearly_target(tier)
     required = math.ceil(rule.multiplier * growth)
-    selected = tuple(rank(pool, tier, year, book)[:required])
-    deadline = date(year, rule.filing.month, rule.filing.day) if rule.filing else None
     filed_by = rule.filing.by if rule.filing else rule.built_by
     return SeedBank(
         tier=tier,
@@ -150,10 +219,10 @@ def build_seed_bank(
         growth_target=growth,
         multiplier=rule.multiplier,
         required_size=required,
-        pool_size=len(pool),
+        pool_size=pool_size,
         selected=selected,
         by_prefecture=dict(sorted(Counter(r.prefecture for r in selected).items())),
         shortfall=max(0, required - len(selected)),
-        filing_deadline=deadline,
+        filing_deadline=date(year, rule.filing.month, rule.filing.day) if rule.filing else None,
         filed_by=Text(filed_by.zh, filed_by.en) if filed_by else Text("", ""),
     )
