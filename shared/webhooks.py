@@ -48,6 +48,7 @@ import ipaddress
 import json
 import logging
 import secrets as _secrets
+import socket
 import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -248,9 +249,18 @@ def _aware(value: datetime | None) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+def _internal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Not a public unicast address: loopback, private, link-local, shared (100.64/10, where some
+    clouds keep their metadata service), documentation, reserved, multicast or unspecified."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return not address.is_global or address.is_multicast
+
+
 def validate_url(url: str, *, allow_private: bool = True) -> str:
-    """An absolute http(s) URL; with ``allow_private=False`` not one naming localhost or a loopback,
-    private or link-local address literally (so a subscriber cannot aim deliveries at internal hosts)."""
+    """An absolute http(s) URL; with ``allow_private=False`` not one naming localhost or an internal
+    address literally (so a subscriber cannot aim deliveries at internal hosts). Host names are
+    checked by :func:`validate_url_resolved`."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc or not parts.hostname:
         raise ValueError("webhook url must be an absolute http(s) URL")
@@ -262,8 +272,31 @@ def validate_url(url: str, *, allow_private: bool = True) -> str:
             address = ipaddress.ip_address(host)
         except ValueError:
             return url
-        if address.is_private or address.is_loopback or address.is_link_local or address.is_unspecified:
+        if _internal(address):
             raise ValueError("webhook url must not point at a private, loopback or link-local address")
+    return url
+
+
+async def validate_url_resolved(url: str, *, allow_private: bool = True) -> str:
+    """:func:`validate_url`, and with ``allow_private=False`` the host name resolved as the sender
+    would resolve it: a name that does not resolve, or resolves to any internal address
+    (``127.0.0.1.nip.io``, ``2130706433``, a DNS entry of the attacker's), is refused.
+    The name is resolved again by the sender at delivery; a DNS answer changed in between
+    (rebinding) is not caught here."""
+    validate_url(url, allow_private=allow_private)
+    if allow_private:
+        return url
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as error:
+        raise ValueError(f"webhook url host {host!r} does not resolve") from error
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
+        if _internal(address):
+            raise ValueError(f"webhook url host {host!r} resolves to an internal address ({address})")
     return url
 
 

@@ -87,7 +87,7 @@ async def subscribe(
 ) -> dict[str, Any]:
     bank_id = bank_of(principal)
     try:
-        wh.validate_url(body.url, allow_private=settings.webhook_allows_private_urls)
+        await wh.validate_url_resolved(body.url, allow_private=settings.webhook_allows_private_urls)
     except ValueError as error:
         raise Problem(422, "bad-url", "Invalid webhook URL", "Webhook 地址无效", detail=str(error)) from error
     async with runtime.uow() as uow:

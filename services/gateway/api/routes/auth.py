@@ -96,7 +96,10 @@ class LoginRequest(BaseModel):
     # Passwords are never trimmed or normalised, only refused when they carry invisible characters.
     password: Annotated[str, StringConstraints(min_length=1, max_length=200), CLEAN]
 
-    model_config = {"json_schema_extra": {"examples": [{"username": "kunming-operator", "password": "…"}]}}
+    model_config = {
+        "extra": "forbid",
+        "json_schema_extra": {"examples": [{"username": "kunming-operator", "password": "…"}]},
+    }
 
 
 class LoginResponse(BaseModel):

@@ -93,7 +93,10 @@ class BatchQuery(BaseModel):
         min_length=1, max_length=BATCH_LIMIT, description="unified social credit codes"
     )
 
-    model_config = {"json_schema_extra": {"examples": [{"codes": ["91530102MA6K7U9X3A", "91532501MA6KXXXX0B"]}]}}
+    model_config = {
+        "extra": "forbid",
+        "json_schema_extra": {"examples": [{"codes": ["91530102MA6K7U9X3A", "91532501MA6KXXXX0B"]}]},
+    }
 
 
 @router.post("/enterprises/batch", summary="Profiles of up to 1,000 enterprises / 批量查询企业画像")

@@ -62,6 +62,8 @@ class ApiKeyCreated(BaseModel):
 
 
 class ApiKeyRotate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     overlap_seconds: int | None = Field(
         default=None, ge=0, le=30 * 86_400, description="how long the old key keeps working; default from settings"
     )

@@ -30,7 +30,7 @@ class UserCreate(BaseModel):
     tenant: Tenant | None = None
     name: Annotated[str, StringConstraints(min_length=1, max_length=200), TRIMMED, CLEAN]
 
-    model_config = {"json_schema_extra": {"examples": [
+    model_config = {"extra": "forbid", "json_schema_extra": {"examples": [
         {"username": "kunming-operator", "password": "a-long-passphrase", "role": "prefecture_operator",
          "tenant": "5301", "name": "昆明市工信局"}]}}  # fmt: skip
 

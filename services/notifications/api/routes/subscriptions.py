@@ -26,7 +26,7 @@ async def subscribe_webhook(
     owner = inbox_owner(principal, recipient)
     async with runtime.uow() as uow:
         try:
-            wh.validate_url(body.url, allow_private=settings.webhook_allows_private_urls)
+            await wh.validate_url_resolved(body.url, allow_private=settings.webhook_allows_private_urls)
             created = await wh.create_subscription(
                 uow.session, webhooks, owner=owner, url=body.url, event_types=[WEBHOOK_EVENT],
                 description=body.description,
