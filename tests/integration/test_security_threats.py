@@ -10,20 +10,28 @@ covered without editing this file."""
 from __future__ import annotations
 
 import socket
+import threading
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import MetaData
+from sqlmodel import select
 
 from services.finance_match.usecases import feed as feed_usecases
+from services.registry.persistence.tables import ImportJob
+from shared import db
+from shared import webhooks as wh
 from shared.identity import IDENTITY_HEADER, Principal, Role, sign_identity
 from tests.support.builders import enterprise
 from tests.support.finance import FINANCE, bank_body
 from tests.support.hostile import non_null, write_operations
 from tests.support.platform import RunningPlatform, running_platform
+from tests.support.receiver import WebhookReceiver
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 # Names a client could hope to set although the server owns them.
@@ -34,9 +42,10 @@ CLAMPED = {(f"{FINANCE}/feed", "limit")}  # cut to a configured maximum instead:
 LIMITS = {"gateway_rate_limit_per_key": "100000/minute", "gateway_rate_limit_per_address": "100000/minute"}
 
 
-@pytest.fixture
-async def platform(tmp_path: Path) -> AsyncIterator[RunningPlatform]:
-    async with running_platform(tmp_path, **LIMITS) as running:
+@pytest.fixture(scope="module")
+async def platform(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[RunningPlatform]:
+    """One platform for the tests below: each writes only objects of its own."""
+    async with running_platform(tmp_path_factory.mktemp("threats"), **LIMITS) as running:
         yield running
 
 
@@ -247,3 +256,68 @@ async def test_every_write_is_audited_with_who_tenant_what_when_and_request_id(p
         assert before <= (at if at.tzinfo else at.replace(tzinfo=UTC)) <= after, entry
     scoped = (await admin.get("/api/v1/gateway/audit", params={"tenant": "5301"})).json()["items"]
     assert [item["request_id"] for item in scoped] == ["audit-ok"]
+
+
+async def test_an_upload_over_its_limit_is_413_and_starts_no_import(tmp_path: Path) -> None:
+    """API4: uploads have their own, larger limit (GATEWAY_MAX_UPLOAD_BYTES); beyond it nothing
+    reaches the registry, while JSON calls keep the smaller one."""
+    async with running_platform(tmp_path, gateway_max_upload_bytes=64 * 1024, gateway_max_body_bytes=4096,
+                                registry_import_dir=tmp_path / "imports", **LIMITS) as running:  # fmt: skip
+        admin = await running.client(Role.ADMIN)
+        big = await admin.post("/api/v1/registry/imports", files={"file": ("big.csv", b"a," * 40_000, "text/csv")})
+        assert big.status_code == 413 and big.json()["code"] == "body-too-large", big.text
+        async with running.platform.runtimes["registry"].uow() as uow:
+            assert list(await uow.session.exec(select(ImportJob))) == []
+        json_call = await admin.post("/api/v1/registry/enterprises", json=enterprise(61, name="x" * 5000))
+        assert json_call.status_code == 413
+
+
+class Redirecting(ThreadingHTTPServer):
+    """Answers every POST with 307 to ``target`` (a receiver an attacker would like to reach)."""
+
+    def __init__(self, target: str) -> None:
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("content-length") or 0))
+                self.send_response(307)
+                self.send_header("location", target)
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+
+
+async def test_a_webhook_receiver_cannot_redirect_a_delivery_elsewhere(tmp_path: Path) -> None:
+    """API7: the sender follows no redirect, so a public receiver cannot bounce a delivery (and its
+    signed body) to an internal address; the attempt is recorded as failed."""
+    engine = db.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'hooks.db'}")
+    metadata = MetaData()
+    tables = wh.webhook_tables(metadata)
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    with WebhookReceiver() as internal:
+        server = Redirecting(internal.url)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            host, port = server.server_address[:2]
+            async with engine.begin() as conn:
+                sub = await wh.create_subscription(conn, tables, owner="bank-a", url=f"http://{host!s}:{port}/hook",
+                                                   event_types=["need.posted"])  # fmt: skip
+                [delivery_id] = await wh.enqueue(conn, tables, owner="bank-a", event_type="need.posted",
+                                                 message_id="msg_r", payload={"need_id": "n-1"})  # fmt: skip
+            worker = wh.WebhookWorker(engine, tables, schedule=(0, 60), poll_seconds=0.02)
+            assert await worker.deliver_due() == 1
+            await worker.aclose()
+        finally:
+            server.shutdown()
+            server.server_close()
+        assert internal.all() == []
+    async with engine.connect() as conn:
+        [delivery] = await wh.list_deliveries(conn, tables, sub["id"])
+        attempts = await wh.list_attempts(conn, tables, delivery_id)
+    await engine.dispose()
+    assert delivery["state"] != wh.SUCCEEDED
+    assert [(a["status_code"], a["error"]) for a in attempts] == [(307, "HTTP 307")]
