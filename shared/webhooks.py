@@ -277,9 +277,9 @@ def validate_url(url: str, *, allow_private: bool = True) -> str:
     return url
 
 
-async def validate_url_resolved(url: str, *, allow_private: bool = True) -> str:
+async def validate_url_resolved(url: str, *, allow_private: bool = True, timeout_seconds: float = 5.0) -> str:
     """:func:`validate_url`, and with ``allow_private=False`` the host name resolved as the sender
-    would resolve it: a name that does not resolve, or resolves to any internal address
+    would resolve it: a name that does not resolve (within ``timeout_seconds``), or resolves to any internal address
     (``127.0.0.1.nip.io``, ``2130706433``, a DNS entry of the attacker's), is refused.
     The name is resolved again by the sender at delivery; a DNS answer changed in between
     (rebinding) is not caught here."""
@@ -290,8 +290,9 @@ async def validate_url_resolved(url: str, *, allow_private: bool = True) -> str:
     host = parts.hostname or ""
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError) as error:
+        lookup = asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        infos = await asyncio.wait_for(lookup, timeout=timeout_seconds)
+    except (OSError, UnicodeError, TimeoutError) as error:
         raise ValueError(f"webhook url host {host!r} does not resolve") from error
     for info in infos:
         address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
