@@ -55,7 +55,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from sqlalchemy import (
@@ -281,11 +281,17 @@ async def validate_url_resolved(url: str, *, allow_private: bool = True, timeout
     """:func:`validate_url`, and with ``allow_private=False`` the host name resolved as the sender
     would resolve it: a name that does not resolve (within ``timeout_seconds``), or resolves to any internal address
     (``127.0.0.1.nip.io``, ``2130706433``, a DNS entry of the attacker's), is refused.
-    The name is resolved again by the sender at delivery; a DNS answer changed in between
-    (rebinding) is not caught here."""
+    The sender resolves it again at every delivery and connects to the address it checked
+    (:func:`pinned_target`), so a DNS answer changed in between (rebinding) is caught there."""
     validate_url(url, allow_private=allow_private)
     if allow_private:
         return url
+    await _public_addresses(url, timeout_seconds)
+    return url
+
+
+async def _public_addresses(url: str, timeout_seconds: float) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    """Every address the URL's host resolves to, all public — or ValueError naming the first that is not."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     port = parts.port or (443 if parts.scheme == "https" else 80)
@@ -294,11 +300,40 @@ async def validate_url_resolved(url: str, *, allow_private: bool = True, timeout
         infos = await asyncio.wait_for(lookup, timeout=timeout_seconds)
     except (OSError, UnicodeError, TimeoutError) as error:
         raise ValueError(f"webhook url host {host!r} does not resolve") from error
-    for info in infos:
-        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
+    addresses = [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
+    for address in addresses:
         if _internal(address):
             raise ValueError(f"webhook url host {host!r} resolves to an internal address ({address})")
-    return url
+    if not addresses:
+        raise ValueError(f"webhook url host {host!r} does not resolve")
+    return addresses
+
+
+@dataclass(frozen=True)
+class PinnedTarget:
+    """A request aimed at one checked address: the URL with the address for host, the ``Host``
+    header and the TLS server name (SNI, and the name the certificate must carry) of the original."""
+
+    url: str
+    host_header: str
+    sni_hostname: str
+
+
+def pin(url: str, address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> PinnedTarget:
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    literal = f"[{address}]" if isinstance(address, ipaddress.IPv6Address) else str(address)
+    netloc = literal if parts.port is None else f"{literal}:{parts.port}"
+    host_header = host if parts.port is None else f"{host}:{parts.port}"
+    return PinnedTarget(urlunsplit(parts._replace(netloc=netloc)), host_header, host)
+
+
+async def pinned_target(url: str, timeout_seconds: float = 5.0) -> PinnedTarget:
+    """At delivery, with private URLs refused: resolve the host now, refuse it if any address is
+    internal, and connect to the first checked address — what the name resolves to a moment later
+    (DNS rebinding) no longer matters."""
+    validate_url(url, allow_private=False)
+    return pin(url, (await _public_addresses(url, timeout_seconds))[0])
 
 
 # --------------------------------------------------------------------------------------- subscriptions
@@ -596,6 +631,7 @@ class WebhookWorker:
         client: httpx.AsyncClient | None = None,
         user_agent: str = "SRDI-Webhooks/1.0",
         service: str = "",
+        allow_private: bool = True,
     ) -> None:
         if not schedule or schedule[0] < 0:
             raise ValueError("schedule needs at least one non-negative delay")
@@ -610,6 +646,8 @@ class WebhookWorker:
         self._owns_client = client is None
         self._user_agent = user_agent
         self._service = service
+        # False where subscribers are outsiders (distributed mode): every delivery re-resolves and pins.
+        self._allow_private = allow_private
         self._locking = engine.dialect.name == "postgresql"
         self._wakeup = asyncio.Event()
         self._stopping = False
@@ -724,8 +762,16 @@ class WebhookWorker:
         error: str | None = None
         excerpt: str | None = None
         started = time.perf_counter()
+        url, extensions = item.url, {}
+        if not self._allow_private:
+            try:
+                target = await pinned_target(item.url, self._timeout)
+            except ValueError as refused:
+                await self._record(item, None, f"refused: {refused}"[:1000], 0.0, None)
+                return
+            url, headers["host"], extensions = target.url, target.host_header, {"sni_hostname": target.sni_hostname}
         try:
-            response = await self._http().post(item.url, content=body, headers=headers)
+            response = await self._http().post(url, content=body, headers=headers, extensions=extensions)
             status = response.status_code
             excerpt = response.text[:500]
             if not 200 <= status < 300:

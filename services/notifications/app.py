@@ -30,6 +30,8 @@ async def on_start(runtime: ServiceRuntime) -> None:
         webhooks,
         schedule=settings.notifications_webhook_schedule,
         poll_seconds=settings.notifications_delivery_poll_seconds,
+        allow_private=settings.webhook_allows_private_urls,
+        service=runtime.name,
     )
     runtime.state["webhook_worker"] = worker
     runtime.state["channels"] = channels = default_channels(settings, runtime.uow, worker.wake)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import socket
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -213,3 +214,65 @@ async def test_a_paused_subscription_keeps_its_deliveries_until_resumed(
         finally:
             await worker.aclose()
     assert [r.headers["webhook-id"] for r in receiver.accepted()] == ["msg_p"]
+
+
+def _resolving(monkeypatch: pytest.MonkeyPatch, names: dict[str, str]) -> None:
+    """The event loop's resolver answering ``names`` as given (an attacker's DNS), others as usual."""
+    real = socket.getaddrinfo
+
+    def fake(host: object, port: object, *args: object, **kwargs: object) -> object:
+        if host in names:
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (names[str(host)], port))]
+        return real(host, port, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake)
+
+
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)
+async def test_a_name_rebound_to_an_internal_address_after_subscribing_gets_no_delivery(
+    store: tuple[AsyncEngine, wh.WebhookTables], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DNS rebinding (API7): the name was public when the bank subscribed; at delivery it answers
+    127.0.0.1. The worker resolves again, refuses, and records why — the internal host sees nothing."""
+    engine, tables = store
+    with WebhookReceiver() as receiver:
+        port = receiver.url.split(":")[2].split("/")[0]
+        sub = await _subscribe(engine, tables, f"http://hooks.rebind.example:{port}/hook")
+        [delivery_id] = await _enqueue(engine, tables, "msg_rebind")
+        _resolving(monkeypatch, {"hooks.rebind.example": "127.0.0.1"})
+        worker = wh.WebhookWorker(engine, tables, schedule=(0,), poll_seconds=0.02, allow_private=False)
+        try:
+            assert await worker.deliver_due() == 1
+        finally:
+            await worker.aclose()
+        assert receiver.all() == []
+    async with engine.connect() as conn:
+        [delivery] = await wh.list_deliveries(conn, tables, sub["id"])
+        [attempt] = await wh.list_attempts(conn, tables, delivery_id)
+    assert delivery["state"] == wh.FAILED
+    assert attempt["status_code"] is None and "internal address (127.0.0.1)" in attempt["error"]
+
+
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)
+async def test_a_delivery_goes_to_the_address_checked_with_the_names_host_header(
+    store: tuple[AsyncEngine, wh.WebhookTables], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pinned request: sent to the address the worker checked, the receiver still told the name
+    it was addressed by (Host) — here with loopback counted as public, so the local receiver can play
+    the bank's server."""
+    engine, tables = store
+    monkeypatch.setattr(wh, "_internal", lambda address: False)
+    with WebhookReceiver() as receiver:
+        port = receiver.url.split(":")[2].split("/")[0]
+        sub = await _subscribe(engine, tables, f"http://hooks.bank.example:{port}/hook")
+        await _enqueue(engine, tables, "msg_pinned")
+        _resolving(monkeypatch, {"hooks.bank.example": "127.0.0.1"})
+        worker = wh.WebhookWorker(engine, tables, schedule=(0,), poll_seconds=0.02, allow_private=False)
+        try:
+            assert await worker.deliver_due() == 1
+        finally:
+            await worker.aclose()
+        [received] = receiver.accepted()
+    assert received.headers["host"] == f"hooks.bank.example:{port}"
+    Webhook(sub["secret"]).verify(received.body, received.headers)
+

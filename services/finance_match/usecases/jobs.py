@@ -25,6 +25,7 @@ def webhook_worker(runtime: ServiceRuntime[FinanceMatchSettings]) -> WebhookWork
         timeout_seconds=settings.finance_match_webhook_timeout_seconds,
         user_agent="SRDI-Finance-Webhooks/1.0",
         service=runtime.name,
+        allow_private=settings.webhook_allows_private_urls,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import ipaddress
 import time
 from datetime import UTC, datetime
 
@@ -10,6 +11,7 @@ import pytest
 from standardwebhooks.webhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError as TheirError
 
+from shared import webhooks
 from shared.webhooks import (
     WebhookVerificationError,
     encode_body,
@@ -97,3 +99,11 @@ def test_urls_must_be_http_and_may_be_kept_off_internal_hosts() -> None:
             validate_url(internal, allow_private=False)
     assert validate_url("https://203.0.113.9/x", allow_private=True)
     assert validate_url("https://bank.example.cn/x", allow_private=False)
+
+
+def test_pinning_keeps_scheme_path_port_and_names_the_host_for_tls() -> None:
+    v4, v6 = ipaddress.ip_address("93.184.216.34"), ipaddress.ip_address("2606:2800:220:1::1")
+    assert webhooks.pin("https://hooks.bank.example/srdi?x=1", v4) == webhooks.PinnedTarget(
+        "https://93.184.216.34/srdi?x=1", "hooks.bank.example", "hooks.bank.example")  # fmt: skip
+    assert webhooks.pin("http://hooks.bank.example:8443/a", v6) == webhooks.PinnedTarget(
+        "http://[2606:2800:220:1::1]:8443/a", "hooks.bank.example:8443", "hooks.bank.example")  # fmt: skip
