@@ -21,6 +21,7 @@ from shared.events.bus import EventBus, Subscriber
 from shared.events.envelope import Envelope, dead_letter_topic
 
 log = logging.getLogger(__name__)
+MAX_BATCH = 500  # messages per fetch: one consumer transaction per partition's share of it
 
 
 class KafkaBus(EventBus):
@@ -45,6 +46,7 @@ class KafkaBus(EventBus):
             enable_idempotence=True,
             acks="all",
             linger_ms=5,
+            max_batch_size=256 * 1024,  # a relay batch of snapshots fills few requests
         )
         await self._producer.start()
 
@@ -80,11 +82,14 @@ class KafkaBus(EventBus):
             await admin.close()
 
     async def publish(self, topic: str, envelopes: Sequence[Envelope]) -> None:
+        await self.publish_serialized(topic, [(envelope.partition_key, envelope.to_bytes()) for envelope in envelopes])
+
+    async def publish_serialized(self, topic: str, messages: Sequence[tuple[str, bytes]]) -> None:
+        """Queue every message, then wait once for all the acks (acks=all): the producer batches them
+        per partition (idempotent, so in order per key even with several requests in flight)."""
         producer = self._require_producer()
-        futures = [
-            await producer.send(self._name(topic), envelope.to_bytes(), key=envelope.partition_key.encode())
-            for envelope in envelopes
-        ]
+        name = self._name(topic)
+        futures = [await producer.send(name, value, key=key.encode()) for key, value in messages]
         await asyncio.gather(*futures)
 
     async def publish_dead_letter(self, consumer: str, envelope: Envelope, error: str) -> None:
@@ -109,7 +114,7 @@ class KafkaBus(EventBus):
                 group_id=self._name(f"srdi.{consumer.name}"),
                 enable_auto_commit=False,
                 auto_offset_reset="earliest",
-                max_poll_records=200,
+                max_poll_records=MAX_BATCH,
             )
             await kafka_consumer.start()
             self._kafka_consumers.append(kafka_consumer)
@@ -117,22 +122,23 @@ class KafkaBus(EventBus):
 
     async def _consume(self, kafka_consumer: AIOKafkaConsumer, consumer: Subscriber) -> None:
         while True:
-            batches = await kafka_consumer.getmany(timeout_ms=500)
+            batches = await kafka_consumer.getmany(timeout_ms=500, max_records=MAX_BATCH)
             for partition, messages in batches.items():
-                done = None
-                for message in messages:
-                    try:
-                        await consumer.deliver_raw(message.value)
-                    except Exception:
-                        # Never let the loop die (its partitions would stall while the group thinks it
-                        # alive): read the message again later; the inbox drops what was applied.
-                        log.exception("delivery of %s@%d failed; it will be read again", partition, message.offset)
-                        kafka_consumer.seek(partition, message.offset)
-                        await asyncio.sleep(1.0)
-                        break
-                    done = message.offset + 1
-                if done is not None:
-                    await self._commit(kafka_consumer, partition, done)
+                if not messages:
+                    continue
+                try:
+                    # One transaction for the partition's batch (event by event if an event fails it).
+                    await consumer.deliver_batch_raw([message.value or b"" for message in messages])
+                except Exception:
+                    # Never let the loop die (its partitions would stall while the group thinks it
+                    # alive): read the batch again later; the inbox drops what was applied.
+                    log.exception("delivery of %s@%d.. failed; it will be read again", partition, messages[0].offset)
+                    kafka_consumer.seek(partition, messages[0].offset)
+                    await asyncio.sleep(1.0)
+                    continue
+                # Only after the database commit: a crash before this line means redelivery, which
+                # the inbox turns into no second effect (at-least-once + idempotent inbox).
+                await self._commit(kafka_consumer, partition, messages[-1].offset + 1)
 
     @staticmethod
     async def _commit(kafka_consumer: AIOKafkaConsumer, partition: TopicPartition, offset: int) -> None:
