@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -123,27 +124,41 @@ class KafkaBus(EventBus):
     async def _consume(self, kafka_consumer: AIOKafkaConsumer, consumer: Subscriber) -> None:
         while True:
             batches = await kafka_consumer.getmany(timeout_ms=500, max_records=MAX_BATCH)
-            for partition, messages in batches.items():
-                if not messages:
-                    continue
-                try:
-                    # One transaction for the partition's batch (event by event if an event fails it).
-                    await consumer.deliver_batch_raw([message.value or b"" for message in messages])
-                except Exception:
-                    # Never let the loop die (its partitions would stall while the group thinks it
-                    # alive): read the batch again later; the inbox drops what was applied.
-                    log.exception("delivery of %s@%d.. failed; it will be read again", partition, messages[0].offset)
-                    kafka_consumer.seek(partition, messages[0].offset)
-                    await asyncio.sleep(1.0)
-                    continue
-                # Only after the database commit: a crash before this line means redelivery, which
-                # the inbox turns into no second effect (at-least-once + idempotent inbox).
-                await self._commit(kafka_consumer, partition, messages[-1].offset + 1)
+            work = [(partition, messages) for partition, messages in batches.items() if messages]
+            if not work:
+                continue
+            # Partitions hold different keys: their batches are applied side by side, each in order.
+            delivered = await asyncio.gather(
+                *(self._deliver(kafka_consumer, consumer, partition, messages) for partition, messages in work)
+            )
+            # Only after the database commits: a crash before this line means redelivery, which the
+            # inbox turns into no second effect (at-least-once + idempotent inbox).
+            done = zip(work, delivered, strict=True)
+            offsets = {partition: messages[-1].offset + 1 for (partition, messages), ok in done if ok}
+            if offsets:
+                await self._commit(kafka_consumer, offsets)
+            if not all(delivered):
+                await asyncio.sleep(1.0)
 
     @staticmethod
-    async def _commit(kafka_consumer: AIOKafkaConsumer, partition: TopicPartition, offset: int) -> None:
+    async def _deliver(
+        kafka_consumer: AIOKafkaConsumer, consumer: Subscriber, partition: TopicPartition, messages: Sequence[Any]
+    ) -> bool:
         try:
-            await kafka_consumer.commit({partition: offset})
+            # One transaction for the partition's batch (event by event if an event fails it).
+            await consumer.deliver_batch_raw([message.value or b"" for message in messages])
+        except Exception:
+            # Never let the loop die (its partitions would stall while the group thinks it alive):
+            # read the batch again later; the inbox drops what was applied.
+            log.exception("delivery of %s@%d.. failed; it will be read again", partition, messages[0].offset)
+            kafka_consumer.seek(partition, messages[0].offset)
+            return False
+        return True
+
+    @staticmethod
+    async def _commit(kafka_consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int]) -> None:
+        try:
+            await kafka_consumer.commit(offsets)
         except (CommitFailedError, KafkaError) as error:
             # The group rebalanced under us: the new owner re-reads from the last commit and the
             # inbox drops what was already applied.
