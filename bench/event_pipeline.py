@@ -408,8 +408,9 @@ async def _at_least(count: Callable[[], Awaitable[int]], target: int) -> bool:
     return await count() >= target
 
 
-async def paced(rate: float, seconds: float, write: Callable[[int, float], Awaitable[None]], writers: int = 4) -> int:
-    """``rate`` writes/s for ``seconds``, spread over ``writers`` tasks; write(i, scheduled_epoch)."""
+async def paced(rate: float, seconds: float, write: Callable[[int, float], Awaitable[None]], writers: int = 8) -> int:
+    """``rate`` writes/s for ``seconds``, spread over ``writers`` tasks; write(i, scheduled_epoch).
+    As many writers as the sustained run has: half its rate is then half load for the writers too."""
     total = max(1, int(rate * seconds))
     origin = time.time() + 0.2
 
