@@ -311,8 +311,9 @@ def summarise_py_spy(raw: Path, output: Path, top: int = 40) -> None:
         for frame in set(frames):
             inclusive[frame] = inclusive.get(frame, 0) + count
         own[frames[-1]] = own.get(frames[-1], 0) + count
-    lines = [f"py-spy record of the one-replica consumer process (drain, sustained and latency runs): "
-             f"{total:,} samples at 200 Hz, idle (waiting in the event loop's select) included", "",
+    lines = [f"py-spy record --rate 200 of the one-replica consumer process over the drain, sustained and "
+             f"latency runs: {total:,} samples (py-spy's default drops samples it sees idle; the epoll wait "
+             "it still counts is the event loop with nothing to do)", "",
              f"top {top} by inclusive samples (% of all):"]  # fmt: skip
     for frame, count in sorted(inclusive.items(), key=lambda item: -item[1])[:top]:
         lines.append(f"{100 * count / max(total, 1):6.1f}%  {frame}")
