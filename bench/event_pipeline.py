@@ -15,7 +15,8 @@ local broker and PostgreSQL, beside raw aiokafka produce + consume of the same p
 
 The consumer's effect is one row per event, written by a batch handler (one multi-row INSERT per
 fetched batch, as a service registers with ``shared.events.consumer.batched``);
-``--per-event-effect`` writes it with one INSERT per event instead (a handler without a batch form).
+``--per-event-effect`` writes it with one INSERT per event instead (a handler without a batch form);
+without that flag the one-replica drain is also run with such a handler, for comparison.
 
 Everything lives under the Kafka namespace ``srdibench`` with fresh names per run; the run's topics
 and databases are deleted at the end. ``--profile DIR`` records a profile of the one-replica
@@ -548,6 +549,14 @@ async def main(args: argparse.Namespace) -> None:
                 relay_lags = await run.relay_lags_ms(len(latencies))
         finally:
             await close_run(run)
+    per_event_drain = None
+    if not args.per_event_effect:  # the same drain with a handler that has no batch form, for comparison
+        run = await open_run(1, None, per_event_effect=True)
+        try:
+            per_event_drain = await drain(run, args.events)
+            print(f"pipeline, 1 replica, effect one INSERT per event: {per_event_drain:,.0f} events/s", flush=True)
+        finally:
+            await close_run(run)
     raw_throughput, raw_latencies = await raw_kafka(bootstrap, args.events, rate, args.latency_seconds)
     print(f"raw aiokafka: {raw_throughput:,.0f} events/s", flush=True)
 
@@ -574,7 +583,13 @@ async def main(args: argparse.Namespace) -> None:
                         f"{effect}" + writers_note + limit),
         Result.measured("2 event pipeline: outbox drain", throughputs[1], "events/s",
                         "raw aiokafka produce + consume", raw_throughput, higher_is_better=True,
-                        note=f"{sizes}; events already in the outbox: relay → Kafka → consumer only"),
+                        note=f"{sizes}; events already in the outbox: relay → Kafka → consumer only; effect by "
+                        f"{effect}"),
+        *([Result.measured("2 event pipeline: outbox drain, per-event effect", per_event_drain, "events/s",
+                           "raw aiokafka produce + consume", raw_throughput, higher_is_better=True,
+                           note=f"{sizes}; as the drain, the effect written by a handler without a batch form "
+                           "(one INSERT round trip per event, inside the batch's one transaction)")]
+          if per_event_drain is not None else []),
         Result.measured(f"2 event pipeline: p50 at {rate:,.0f} events/s", p50, "ms", "raw aiokafka p50, same rate",
                         raw_p50, higher_is_better=False,
                         note=f"{len(latencies):,} events over {args.latency_seconds:g} s"),
