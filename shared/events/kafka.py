@@ -1,9 +1,11 @@
 """Kafka bus (aiokafka) for the distributed mode.
 
 Producer: idempotent, ``acks=all``, keyed by the envelope subject so one enterprise's events land in
-one partition, in order. Consumers: one consumer group per consuming service, offsets committed
-manually and only after the inbox transaction has committed (at-least-once; the inbox makes
-redelivery harmless). ``auto_offset_reset=earliest`` so a new group sees the history.
+one partition, in order. Consumers: one consumer group per consuming service; each fetch's batch of
+a partition is applied in one inbox transaction (``EventConsumer.deliver_batch``), the partitions'
+batches side by side, and the offsets are committed manually, only after those transactions have
+committed (at-least-once; the inbox makes redelivery harmless). ``auto_offset_reset=earliest`` so a
+new group sees the history.
 """
 
 from __future__ import annotations
