@@ -13,9 +13,15 @@ local broker and PostgreSQL, beside raw aiokafka produce + consume of the same p
 - **Anchor**: raw aiokafka (idempotent, acks=all, as the bus) produce + consume of the same envelope
   bytes on a topic of its own with 4 partitions, in this process; and the same paced latency run raw.
 
+The consumer's effect is one row per event, written by a batch handler (one multi-row INSERT per
+fetched batch, as a service registers with ``shared.events.consumer.batched``);
+``--per-event-effect`` writes it with one INSERT per event instead (a handler without a batch form);
+without that flag the one-replica drain is also run with such a handler, for comparison.
+
 Everything lives under the Kafka namespace ``srdibench`` with fresh names per run; the run's topics
-and databases are deleted at the end. ``--profile DIR`` records a pyinstrument profile of the
-one-replica consumer (the slow path) to DIR.
+and databases are deleted at the end. ``--profile DIR`` records a profile of the one-replica
+consumer process (py-spy attached to it when py-spy is installed, pyinstrument inside it otherwise)
+to DIR/event_pipeline_consumer.txt.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import asyncio
 import contextlib
 import json
 import os
+import shutil
 import signal
 import statistics
 import subprocess
@@ -45,6 +52,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench.results import Result, results_dir, write_fragment
 from shared.config import ServiceSettings
+from shared.events.consumer import EventHandler, batched
 from shared.events.envelope import Envelope, dead_letter_topic, topic_for_source
 from shared.events.kafka import KafkaBus
 from shared.events.tables import messaging_tables
@@ -73,7 +81,7 @@ class Pipeline:
     effect: Table
 
 
-def pipeline(tag: str) -> Pipeline:
+def pipeline(tag: str, per_event_effect: bool = False) -> Pipeline:
     producer_metadata = MetaData()
     ledger = Table("ledger", producer_metadata, Column("id", Integer, primary_key=True), Column("subject", String(40)))
     consumer_metadata = MetaData()
@@ -88,13 +96,17 @@ def pipeline(tag: str) -> Pipeline:
         Column("applied_at", Float),  # epoch seconds: when the handler wrote the effect
     )
 
+    def row(envelope: Envelope) -> dict[str, Any]:
+        return {"subject": envelope.subject, "seq": envelope.data["seq"], "event_id": envelope.id,
+                "sent_at": envelope.data["sent_at"], "applied_at": time.time()}  # fmt: skip
+
     async def apply(envelope: Envelope, uow: UnitOfWork) -> None:
-        await uow.session.execute(
-            effect.insert().values(
-                subject=envelope.subject, seq=envelope.data["seq"], event_id=envelope.id,
-                sent_at=envelope.data["sent_at"], applied_at=time.time(),
-            )
-        )  # fmt: skip
+        await uow.session.execute(effect.insert().values(**row(envelope)))
+
+    async def apply_many(envelopes: Sequence[Envelope], uow: UnitOfWork) -> None:
+        await uow.session.execute(effect.insert(), [row(envelope) for envelope in envelopes])
+
+    handler: EventHandler = apply if per_event_effect else batched(apply, apply_many)
 
     producer = ServiceDefinition(
         name=f"benchp_{tag}",
@@ -105,7 +117,7 @@ def pipeline(tag: str) -> Pipeline:
     )
     consumer = ServiceDefinition(
         name=f"benchc_{tag}", metadata=consumer_metadata, tables=messaging_tables(consumer_metadata),
-        migrations_dir=None, settings_cls=ServiceSettings, consumes=[producer.name], event_handlers={EVENT: [apply]},
+        migrations_dir=None, settings_cls=ServiceSettings, consumes=[producer.name], event_handlers={EVENT: [handler]},
     )  # fmt: skip
     return Pipeline(tag, producer, consumer, ledger, effect)
 
@@ -133,9 +145,9 @@ def infra() -> tuple[str, str]:
 # --- a consumer replica: its own process ---------------------------------------------------------
 
 
-async def replica(tag: str, profile: str | None) -> None:
+async def replica(tag: str, profile: str | None, per_event_effect: bool) -> None:
     bootstrap, database_url = infra()
-    p = pipeline(tag)
+    p = pipeline(tag, per_event_effect)
     bus = KafkaBus(bootstrap, PARTITIONS, 1, NAMESPACE)
     runtime = ServiceRuntime(p.consumer, settings(database_url), bus, run_relay=False)
     await bus.start()
@@ -160,13 +172,20 @@ async def replica(tag: str, profile: str | None) -> None:
     await runtime.stop()
 
 
-def start_replicas(tag: str, count: int, profile: str | None) -> list[subprocess.Popen[str]]:
+def py_spy() -> str | None:
+    beside = Path(sys.executable).with_name("py-spy")
+    return str(beside) if beside.exists() else shutil.which("py-spy")
+
+
+def start_replicas(tag: str, count: int, profile: str | None, per_event_effect: bool) -> list[subprocess.Popen[str]]:
     bootstrap, database_url = infra()
     env = os.environ | {"SRDI_KAFKA_BOOTSTRAP": bootstrap, "SRDI_DATABASE_URL": database_url}
     processes = []
     for index in range(count):
         command = [sys.executable, "-m", "bench.event_pipeline", "--replica", tag]
-        if profile and index == 0:
+        if per_event_effect:
+            command.append("--per-event-effect")
+        if profile and index == 0 and py_spy() is None:
             command += ["--profile-to", profile]
         processes.append(subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env))
     for process in processes:
@@ -227,6 +246,8 @@ class Run:
     producer: ServiceRuntime
     consumer: ServiceRuntime  # used only to migrate and read the effect table
     replicas: list[subprocess.Popen[str]]
+    profiler: subprocess.Popen[str] | None = None  # py-spy attached to replica 0
+    profile: str | None = None
 
     async def effects(self) -> int:
         async with self.consumer.uow() as uow:
@@ -254,9 +275,9 @@ class Run:
             return [float(value) * 1e3 for (value,) in rows]
 
 
-async def open_run(replicas: int, profile: str | None = None) -> Run:
+async def open_run(replicas: int, profile: str | None = None, per_event_effect: bool = False) -> Run:
     bootstrap, database_url = infra()
-    p = pipeline(uuid.uuid4().hex[:8])
+    p = pipeline(uuid.uuid4().hex[:8], per_event_effect)
     producer_bus = KafkaBus(bootstrap, PARTITIONS, 1, NAMESPACE)
     await producer_bus.start()
     producer = ServiceRuntime(p.producer, settings(database_url), producer_bus, run_relay=False, run_consumers=False)
@@ -264,13 +285,54 @@ async def open_run(replicas: int, profile: str | None = None) -> Run:
                               run_relay=False, run_consumers=False)  # fmt: skip
     await producer.start()  # migrates, creates the producer's topic
     await consumer.migrate()
-    processes = start_replicas(p.tag, replicas, profile)
+    processes = start_replicas(p.tag, replicas, profile, per_event_effect)
     await group_stable(bootstrap, f"{NAMESPACE}.srdi.{p.consumer.name}", replicas)
-    return Run(p, bootstrap, database_url, producer, consumer, processes)
+    profiler = None
+    spy = py_spy()
+    if profile and spy:
+        raw = str(Path(profile).with_suffix(".raw"))
+        command = [spy, "record", "--pid", str(processes[0].pid), "--format", "raw", "--rate", "200", "-o", raw]
+        profiler = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
+    return Run(p, bootstrap, database_url, producer, consumer, processes, profiler, profile)
+
+
+def summarise_py_spy(raw: Path, output: Path, top: int = 40) -> None:
+    """py-spy's collapsed stacks → the functions with the most samples, inclusive and own."""
+    inclusive: dict[str, int] = {}
+    own: dict[str, int] = {}
+    total = 0
+    for line in raw.read_text("utf-8").splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not stack or not count_text.isdigit():
+            continue
+        count = int(count_text)
+        total += count
+        frames = [frame.split(" (")[0] + " (" + frame.split(" (")[-1].split(":")[0] + ")"
+                  if " (" in frame else frame for frame in stack.split(";")]  # fmt: skip
+        for frame in set(frames):
+            inclusive[frame] = inclusive.get(frame, 0) + count
+        own[frames[-1]] = own.get(frames[-1], 0) + count
+    lines = [f"py-spy record --rate 200 of the one-replica consumer process over the drain, sustained and "
+             f"latency runs: {total:,} samples (py-spy's default drops samples it sees idle; the epoll wait "
+             "it still counts is the event loop with nothing to do)", "",
+             f"top {top} by inclusive samples (% of all):"]  # fmt: skip
+    for frame, count in sorted(inclusive.items(), key=lambda item: -item[1])[:top]:
+        lines.append(f"{100 * count / max(total, 1):6.1f}%  {frame}")
+    lines += ["", f"top {top} by own samples (% of all):"]
+    for frame, count in sorted(own.items(), key=lambda item: -item[1])[:top]:
+        lines.append(f"{100 * count / max(total, 1):6.1f}%  {frame}")
+    output.write_text("\n".join(lines) + "\n", "utf-8")
 
 
 async def close_run(run: Run) -> None:
     await run.producer.stop_background()
+    if run.profiler is not None and run.profile:
+        run.profiler.send_signal(signal.SIGINT)
+        run.profiler.wait(timeout=60)
+        raw = Path(run.profile).with_suffix(".raw")
+        if raw.exists():
+            summarise_py_spy(raw, Path(run.profile).with_suffix(".txt"))
+            raw.unlink()
     stop_replicas(run.replicas)
     await run.producer.bus.stop()
     await run.producer.engine.dispose()
@@ -324,10 +386,10 @@ async def drain(run: Run, events: int) -> float:
     return events / elapsed
 
 
-async def sustained(run: Run, events: int, first_seq: int, writers: int = 8) -> float:
-    """Events/s with everything running at once: ``writers`` tasks commit one state change + event per
-    transaction as fast as they can while the relay publishes and the consumers apply (the relay is
-    already running, after :func:`drain`)."""
+async def sustained(run: Run, events: int, first_seq: int, writers: int = 8) -> tuple[float, float]:
+    """(events/s end to end, events/s of the writers alone) with everything running at once:
+    ``writers`` tasks commit one state change + event per transaction as fast as they can while the
+    relay publishes and the consumers apply (the relay is already running, after :func:`drain`)."""
     started = time.time()
 
     async def writer(offset: int) -> None:
@@ -339,16 +401,18 @@ async def sustained(run: Run, events: int, first_seq: int, writers: int = 8) -> 
                 await uow.commit()
 
     await asyncio.gather(*(writer(offset) for offset in range(writers)))
+    written = time.time() - started
     await poll(lambda: _at_least(run.effects, first_seq + events), timeout=max(120.0, events / 20), what="effects")
-    return events / (await run.latest_effect() - started)
+    return events / (await run.latest_effect() - started), events / written
 
 
 async def _at_least(count: Callable[[], Awaitable[int]], target: int) -> bool:
     return await count() >= target
 
 
-async def paced(rate: float, seconds: float, write: Callable[[int, float], Awaitable[None]], writers: int = 4) -> int:
-    """``rate`` writes/s for ``seconds``, spread over ``writers`` tasks; write(i, scheduled_epoch)."""
+async def paced(rate: float, seconds: float, write: Callable[[int, float], Awaitable[None]], writers: int = 8) -> int:
+    """``rate`` writes/s for ``seconds``, spread over ``writers`` tasks; write(i, scheduled_epoch).
+    As many writers as the sustained run has: half its rate is then half load for the writers too."""
     total = max(1, int(rate * seconds))
     origin = time.time() + 0.2
 
@@ -463,7 +527,7 @@ async def main(args: argparse.Namespace) -> None:
     # The raw anchor's paced rate is set after our throughput is known: run the raw throughput twice
     # would cost time, so its latency run uses the same half rate as ours (below).
     throughputs: dict[int, float] = {}
-    concurrent = 0.0
+    concurrent = writers_rate = 0.0
     latencies: list[float] = []
     lags: list[float] = [0.0]
     relay_lags: list[float] = [0.0]
@@ -472,16 +536,25 @@ async def main(args: argparse.Namespace) -> None:
         profile = str(profile_dir / "event_pipeline_consumer") if profile_dir and count == 1 else None
         if profile_dir:
             profile_dir.mkdir(parents=True, exist_ok=True)
-        run = await open_run(count, profile)
+        run = await open_run(count, profile, args.per_event_effect)
         try:
             throughputs[count] = await drain(run, args.events)
             print(f"pipeline, {count} consumer replica(s): {throughputs[count]:,.0f} events/s", flush=True)
             if count == 1:
-                concurrent = await sustained(run, args.events, first_seq=args.events)
-                print(f"pipeline, writes concurrent with relay and consumer: {concurrent:,.0f} events/s", flush=True)
+                concurrent, writers_rate = await sustained(run, args.events, first_seq=args.events)
+                print(f"pipeline, writes concurrent with relay and consumer: {concurrent:,.0f} events/s "
+                      f"(the writers alone committed {writers_rate:,.0f}/s)", flush=True)  # fmt: skip
                 rate = concurrent / 2
                 latencies, lags = await pipeline_latency(run, rate, args.latency_seconds, first_seq=2 * args.events)
                 relay_lags = await run.relay_lags_ms(len(latencies))
+        finally:
+            await close_run(run)
+    per_event_drain = None
+    if not args.per_event_effect:  # the same drain with a handler that has no batch form, for comparison
+        run = await open_run(1, None, per_event_effect=True)
+        try:
+            per_event_drain = await drain(run, args.events)
+            print(f"pipeline, 1 replica, effect one INSERT per event: {per_event_drain:,.0f} events/s", flush=True)
         finally:
             await close_run(run)
     raw_throughput, raw_latencies = await raw_kafka(bootstrap, args.events, rate, args.latency_seconds)
@@ -492,19 +565,31 @@ async def main(args: argparse.Namespace) -> None:
     raw_p50, raw_p99 = percentile(raw_latencies, 50), percentile(raw_latencies, 99)
     print(f"at {rate:,.0f} events/s: pipeline p50 {p50:.1f} ms p99 {p99:.1f} ms; "
           f"raw p50 {raw_p50:.1f} p99 {raw_p99:.1f}")  # fmt: skip
-    limit = "" if share >= THROUGHPUT_TARGET else (
-        "; limited by the consumer: each event is its own PostgreSQL transaction (inbox check, inbox row, "
-        "effect, commit), applied one after another within each fetched batch — profiles/event_pipeline_consumer.txt"
-    )  # fmt: skip
+    writers_note = f"; the writers alone committed {writers_rate:,.0f} events/s"
+    if share >= THROUGHPUT_TARGET:
+        limit = ""
+    elif writers_rate < 1.25 * concurrent:
+        limit = ("; limited by the writers (one PostgreSQL transaction per state change + event, 8 at a time), "
+                 f"not the relay or consumer: the outbox drains at {throughputs[1]:,.0f} events/s")  # fmt: skip
+    else:
+        limit = "; limited by the relay and consumer — profiles/event_pipeline_consumer.txt"
+    effect = "one INSERT per event" if args.per_event_effect else "a batch handler: one multi-row INSERT per batch"
     sizes = f"{args.events:,} events, {PARTITIONS} partitions, 1 consumer process"
     write_fragment("event_pipeline", [
         Result.measured("2 event pipeline: sustained throughput", concurrent, "events/s",
                         "raw aiokafka produce + consume", raw_throughput, higher_is_better=True,
                         target="≥ 50 % of raw", met=share >= THROUGHPUT_TARGET,
-                        note=f"{sizes}; 8 writers, one transaction per event, relay and consumer running" + limit),
+                        note=f"{sizes}; 8 writers, one transaction per event, relay and consumer running; effect by "
+                        f"{effect}" + writers_note + limit),
         Result.measured("2 event pipeline: outbox drain", throughputs[1], "events/s",
                         "raw aiokafka produce + consume", raw_throughput, higher_is_better=True,
-                        note=f"{sizes}; events already in the outbox: relay → Kafka → consumer only"),
+                        note=f"{sizes}; events already in the outbox: relay → Kafka → consumer only; effect by "
+                        f"{effect}"),
+        *([Result.measured("2 event pipeline: outbox drain, per-event effect", per_event_drain, "events/s",
+                           "raw aiokafka produce + consume", raw_throughput, higher_is_better=True,
+                           note=f"{sizes}; as the drain, the effect written by a handler without a batch form "
+                           "(one INSERT round trip per event, inside the batch's one transaction)")]
+          if per_event_drain is not None else []),
         Result.measured(f"2 event pipeline: p50 at {rate:,.0f} events/s", p50, "ms", "raw aiokafka p50, same rate",
                         raw_p50, higher_is_better=False,
                         note=f"{len(latencies):,} events over {args.latency_seconds:g} s"),
@@ -532,12 +617,17 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--profile", default=str(results_dir() / "profiles"), help="'' for no profile")
     parser.add_argument("--replica", help=argparse.SUPPRESS)  # internal: run one consumer replica
     parser.add_argument("--profile-to", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--per-event-effect",
+        action="store_true",
+        help="the effect written by a handler without a batch form (one INSERT per event)",
+    )
     return parser.parse_args(argv)
 
 
 if __name__ == "__main__":
     arguments = parse()
     if arguments.replica:
-        asyncio.run(replica(arguments.replica, arguments.profile_to))
+        asyncio.run(replica(arguments.replica, arguments.profile_to, arguments.per_event_effect))
     else:
         asyncio.run(main(arguments))

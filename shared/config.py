@@ -45,7 +45,7 @@ class ServiceSettings(BaseSettings):
     internal_signing_key: str = ""
     identity_ttl_seconds: int = 300
     relay_poll_seconds: float = 0.2
-    relay_batch_size: int = 200
+    relay_batch_size: int = 1000  # outbox rows per relay pass (one claim, one publish, one UPDATE)
     consumer_max_attempts: int = 5
     consumer_backoff_seconds: float = 0.5
     consumer_backoff_max_seconds: float = 10.0

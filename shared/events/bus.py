@@ -22,6 +22,10 @@ class Subscriber(Protocol):
 
     async def deliver_raw(self, raw: bytes) -> None: ...
 
+    async def deliver_batch(self, envelopes: Sequence[Envelope]) -> None: ...
+
+    async def deliver_batch_raw(self, raws: Sequence[bytes]) -> None: ...
+
 
 class EventBus(ABC):
     @abstractmethod
@@ -37,6 +41,11 @@ class EventBus(ABC):
     @abstractmethod
     async def publish(self, topic: str, envelopes: Sequence[Envelope]) -> None:
         """Return only once every envelope is durably accepted (Kafka: acks=all); raise otherwise."""
+
+    async def publish_serialized(self, topic: str, messages: Sequence[tuple[str, bytes]]) -> None:
+        """Publish envelopes already serialised (the outbox holds them so): (partition key, JSON bytes).
+        Same guarantee as :meth:`publish`; a bus that can send bytes as they are overrides this."""
+        await self.publish(topic, [Envelope.from_bytes(value) for _, value in messages])
 
     @abstractmethod
     async def publish_dead_letter(self, consumer: str, envelope: Envelope, error: str) -> None: ...

@@ -1,10 +1,18 @@
 """Consuming events idempotently, with retries, dead letters and replay.
 
-:meth:`EventConsumer.deliver` is what both buses call. It applies an envelope in one transaction
-that also records (consumer, event id) in the ``inbox``: a redelivered event finds its id there and
-has no second effect. A handler that keeps failing is retried with exponential backoff, then the
-envelope is stored in ``dead_letter`` (and sent to the dead-letter topic) and the consumer goes on.
-Operators list dead letters and replay them once the cause is fixed.
+:meth:`EventConsumer.deliver` applies one envelope in one transaction that also records (consumer,
+event id) in the ``inbox``: a redelivered event finds its id there and has no second effect. A
+handler that keeps failing is retried with exponential backoff, then the envelope is stored in
+``dead_letter`` (and sent to the dead-letter topic) and the consumer goes on. Operators list dead
+letters and replay them once the cause is fixed.
+
+:meth:`EventConsumer.deliver_batch` is what the Kafka bus calls with each partition's fetched batch:
+ONE transaction for the whole batch — one SELECT of the batch's event ids in the inbox, one
+multi-row INSERT of the new inbox rows, the handlers in order, one commit. A handler may come with a
+batch form (:func:`batched`), given each run of consecutive events it handles at once. When the
+batch transaction fails because of an event (a poison), the batch is applied again event by event,
+so only the poison goes to retry and the dead letters; a database outage is waited out without
+spending attempts, never dead-lettered.
 """
 
 from __future__ import annotations
@@ -29,6 +37,24 @@ from shared.uow import UnitOfWork
 log = logging.getLogger(__name__)
 
 EventHandler = Callable[[Envelope, UnitOfWork], Awaitable[None]]
+BatchEventHandler = Callable[[Sequence[Envelope], UnitOfWork], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class BatchedHandler:
+    """An event handler with a batch form: ``batch(envelopes, uow)`` must have exactly the effect of
+    ``single`` applied to each envelope in order, in the same transaction."""
+
+    single: EventHandler
+    batch: BatchEventHandler
+
+    async def __call__(self, envelope: Envelope, uow: UnitOfWork) -> None:
+        await self.single(envelope, uow)
+
+
+def batched(single: EventHandler, batch: BatchEventHandler) -> EventHandler:
+    """Register ``single`` (for one event, replays and the per-event fallback) with its batch form."""
+    return BatchedHandler(single, batch)
 
 
 @dataclass(frozen=True)
@@ -101,6 +127,111 @@ class EventConsumer:
             await self._bus.publish_dead_letter(self.name, placeholder, f"undecodable: {error}")
             return
         await self.deliver(envelope)
+
+    def _decode(self, raw: bytes) -> Envelope | str:
+        try:
+            return Envelope.from_bytes(raw)
+        except (ValidationError, ValueError) as error:
+            return str(error)
+
+    async def deliver_batch_raw(self, raws: Sequence[bytes]) -> None:
+        """One partition's fetched messages, in offset order (undecodable ones go to the dead letters)."""
+        envelopes: list[Envelope] = []
+        for raw in raws:
+            decoded = self._decode(raw)
+            if isinstance(decoded, str):
+                # Keep the order of what comes before it, then park it as deliver_raw does.
+                await self.deliver_batch(envelopes)
+                envelopes = []
+                await self.deliver_raw(raw)
+            else:
+                envelopes.append(decoded)
+        await self.deliver_batch(envelopes)
+
+    async def deliver_batch(self, envelopes: Sequence[Envelope]) -> None:
+        """Apply ``envelopes`` (in order) in one transaction; event by event if that fails."""
+        wanted = [envelope for envelope in envelopes if envelope.type in self.handlers]
+        if len(wanted) <= 1:
+            for envelope in wanted:
+                await self.deliver(envelope)
+            return
+        outage = 0
+        while True:
+            try:
+                applied = await self.apply_batch(wanted)
+            except Exception as error:
+                if is_unavailable(error):
+                    outage += 1
+                    log.warning("database unavailable for a batch of %d (%s); retrying", len(wanted), error)
+                    await asyncio.sleep(self._retry.delay(min(outage, 5)))
+                    continue
+                # An event of the batch is at fault (or a replica won an inbox row): one by one, so
+                # that only the poison is retried and dead-lettered.
+                log.warning("batch of %d failed (%s: %s); applying its events one by one",
+                            len(wanted), type(error).__name__, error)  # fmt: skip
+                for envelope in wanted:
+                    await self.deliver(envelope)
+                return
+            for envelope in wanted:
+                outcome = "applied" if envelope.id in applied else "duplicate"
+                EVENTS_CONSUMED.labels(self.name, envelope.type, outcome).inc()
+            return
+
+    async def apply_batch(self, envelopes: Sequence[Envelope]) -> set[str]:
+        """Apply each envelope the inbox has not seen, in order, in one transaction; the ids applied."""
+        async with self._uow_factory() as uow:
+            inbox = uow.tables.inbox
+            ids = list(dict.fromkeys(envelope.id for envelope in envelopes))
+            seen = set(
+                await uow.session.scalars(
+                    select(inbox.c.event_id).where(inbox.c.consumer == self.name, inbox.c.event_id.in_(ids))
+                )
+            )
+            fresh: list[Envelope] = []
+            for envelope in envelopes:
+                if envelope.id not in seen:
+                    seen.add(envelope.id)  # the same event twice in one batch: once
+                    fresh.append(envelope)
+            if not fresh:
+                return set()
+            now = datetime.now(UTC)
+            await uow.session.execute(
+                inbox.insert(),
+                [{"consumer": self.name, "event_id": e.id, "type": e.type, "processed_at": now} for e in fresh],
+            )
+            for run in self._runs(fresh):
+                await self._apply_run(run, uow)
+            await uow.commit()  # an IntegrityError (a replica won an inbox row) falls back to one by one
+            return {envelope.id for envelope in fresh}
+
+    def _runs(self, envelopes: Sequence[Envelope]) -> list[list[Envelope]]:
+        """Consecutive envelopes with the same handlers (a batch handler sees each run at once)."""
+        runs: list[list[Envelope]] = []
+        previous: list[EventHandler] | None = None
+        for envelope in envelopes:
+            handlers = self.handlers[envelope.type]
+            if runs and handlers == previous:
+                runs[-1].append(envelope)
+            else:
+                runs.append([envelope])
+            previous = handlers
+        return runs
+
+    async def _apply_run(self, run: Sequence[Envelope], uow: UnitOfWork) -> None:
+        handlers = self.handlers[run[0].type]
+        if not any(isinstance(handler, BatchedHandler) for handler in handlers):
+            for envelope in run:  # exactly as one by one: every handler for an event, then the next event
+                with bind_trace(envelope.traceparent):
+                    for handler in handlers:
+                        await handler(envelope, uow)
+            return
+        for handler in handlers:  # handler by handler over the run, in order
+            if isinstance(handler, BatchedHandler):
+                await handler.batch(run, uow)
+                continue
+            for envelope in run:
+                with bind_trace(envelope.traceparent):
+                    await handler(envelope, uow)
 
     async def deliver(self, envelope: Envelope) -> None:
         if envelope.type not in self.handlers:

@@ -3,7 +3,8 @@
 ``publish`` returns only after every subscribed consumer has applied (or dead-lettered) each
 envelope, so the relay marks an outbox row published only once its effects are committed: a crash
 in between means the row is published again and the inbox drops the duplicate — at-least-once,
-exactly as with Kafka. Envelopes for one consumer are delivered one at a time, in publish order.
+exactly as with Kafka. Envelopes for one consumer are delivered in publish order, each published
+batch in one consumer transaction (as a Kafka partition's fetched batch is).
 """
 
 from __future__ import annotations
@@ -45,8 +46,7 @@ class InProcessBus(EventBus):
             if topic not in consumer.topics:
                 continue
             async with self._locks[consumer.name]:
-                for envelope in envelopes:
-                    await consumer.deliver(envelope)
+                await consumer.deliver_batch(envelopes)
 
     async def publish_dead_letter(self, consumer: str, envelope: Envelope, error: str) -> None:
         self.dead_letters.append((consumer, envelope, error))

@@ -1,9 +1,11 @@
 """Kafka bus (aiokafka) for the distributed mode.
 
 Producer: idempotent, ``acks=all``, keyed by the envelope subject so one enterprise's events land in
-one partition, in order. Consumers: one consumer group per consuming service, offsets committed
-manually and only after the inbox transaction has committed (at-least-once; the inbox makes
-redelivery harmless). ``auto_offset_reset=earliest`` so a new group sees the history.
+one partition, in order. Consumers: one consumer group per consuming service; each fetch's batch of
+a partition is applied in one inbox transaction (``EventConsumer.deliver_batch``), the partitions'
+batches side by side, and the offsets are committed manually, only after those transactions have
+committed (at-least-once; the inbox makes redelivery harmless). ``auto_offset_reset=earliest`` so a
+new group sees the history.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -21,6 +24,7 @@ from shared.events.bus import EventBus, Subscriber
 from shared.events.envelope import Envelope, dead_letter_topic
 
 log = logging.getLogger(__name__)
+MAX_BATCH = 500  # messages per fetch: one consumer transaction per partition's share of it
 
 
 class KafkaBus(EventBus):
@@ -45,6 +49,7 @@ class KafkaBus(EventBus):
             enable_idempotence=True,
             acks="all",
             linger_ms=5,
+            max_batch_size=256 * 1024,  # a relay batch of snapshots fills few requests
         )
         await self._producer.start()
 
@@ -80,11 +85,14 @@ class KafkaBus(EventBus):
             await admin.close()
 
     async def publish(self, topic: str, envelopes: Sequence[Envelope]) -> None:
+        await self.publish_serialized(topic, [(envelope.partition_key, envelope.to_bytes()) for envelope in envelopes])
+
+    async def publish_serialized(self, topic: str, messages: Sequence[tuple[str, bytes]]) -> None:
+        """Queue every message, then wait once for all the acks (acks=all): the producer batches them
+        per partition (idempotent, so in order per key even with several requests in flight)."""
         producer = self._require_producer()
-        futures = [
-            await producer.send(self._name(topic), envelope.to_bytes(), key=envelope.partition_key.encode())
-            for envelope in envelopes
-        ]
+        name = self._name(topic)
+        futures = [await producer.send(name, value, key=key.encode()) for key, value in messages]
         await asyncio.gather(*futures)
 
     async def publish_dead_letter(self, consumer: str, envelope: Envelope, error: str) -> None:
@@ -109,7 +117,7 @@ class KafkaBus(EventBus):
                 group_id=self._name(f"srdi.{consumer.name}"),
                 enable_auto_commit=False,
                 auto_offset_reset="earliest",
-                max_poll_records=200,
+                max_poll_records=MAX_BATCH,
             )
             await kafka_consumer.start()
             self._kafka_consumers.append(kafka_consumer)
@@ -117,27 +125,42 @@ class KafkaBus(EventBus):
 
     async def _consume(self, kafka_consumer: AIOKafkaConsumer, consumer: Subscriber) -> None:
         while True:
-            batches = await kafka_consumer.getmany(timeout_ms=500)
-            for partition, messages in batches.items():
-                done = None
-                for message in messages:
-                    try:
-                        await consumer.deliver_raw(message.value)
-                    except Exception:
-                        # Never let the loop die (its partitions would stall while the group thinks it
-                        # alive): read the message again later; the inbox drops what was applied.
-                        log.exception("delivery of %s@%d failed; it will be read again", partition, message.offset)
-                        kafka_consumer.seek(partition, message.offset)
-                        await asyncio.sleep(1.0)
-                        break
-                    done = message.offset + 1
-                if done is not None:
-                    await self._commit(kafka_consumer, partition, done)
+            batches = await kafka_consumer.getmany(timeout_ms=500, max_records=MAX_BATCH)
+            work = [(partition, messages) for partition, messages in batches.items() if messages]
+            if not work:
+                continue
+            # Partitions hold different keys: their batches are applied side by side, each in order.
+            delivered = await asyncio.gather(
+                *(self._deliver(kafka_consumer, consumer, partition, messages) for partition, messages in work)
+            )
+            # Only after the database commits: a crash before this line means redelivery, which the
+            # inbox turns into no second effect (at-least-once + idempotent inbox).
+            done = zip(work, delivered, strict=True)
+            offsets = {partition: messages[-1].offset + 1 for (partition, messages), ok in done if ok}
+            if offsets:
+                await self._commit(kafka_consumer, offsets)
+            if not all(delivered):
+                await asyncio.sleep(1.0)
 
     @staticmethod
-    async def _commit(kafka_consumer: AIOKafkaConsumer, partition: TopicPartition, offset: int) -> None:
+    async def _deliver(
+        kafka_consumer: AIOKafkaConsumer, consumer: Subscriber, partition: TopicPartition, messages: Sequence[Any]
+    ) -> bool:
         try:
-            await kafka_consumer.commit({partition: offset})
+            # One transaction for the partition's batch (event by event if an event fails it).
+            await consumer.deliver_batch_raw([message.value or b"" for message in messages])
+        except Exception:
+            # Never let the loop die (its partitions would stall while the group thinks it alive):
+            # read the batch again later; the inbox drops what was applied.
+            log.exception("delivery of %s@%d.. failed; it will be read again", partition, messages[0].offset)
+            kafka_consumer.seek(partition, messages[0].offset)
+            return False
+        return True
+
+    @staticmethod
+    async def _commit(kafka_consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int]) -> None:
+        try:
+            await kafka_consumer.commit(offsets)
         except (CommitFailedError, KafkaError) as error:
             # The group rebalanced under us: the new owner re-reads from the last commit and the
             # inbox drops what was already applied.

@@ -22,7 +22,6 @@ from sqlalchemy import Row, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.events.bus import EventBus
-from shared.events.envelope import Envelope
 from shared.events.tables import MessagingTables
 from shared.metrics import EVENTS_PUBLISHED
 
@@ -127,12 +126,14 @@ class OutboxRelay:
         return [row for row in claimed if row.id < first_foreign.get(row.subject, sys.maxsize)]
 
     async def _publish(self, rows: Sequence[Row[Any]]) -> None:
-        by_topic: dict[str, list[Envelope]] = {}
+        # The outbox holds each envelope serialised: send those bytes as they are (no parse and
+        # re-dump per row), every topic's rows queued before one wait for all the acks.
+        by_topic: dict[str, list[tuple[str, bytes]]] = {}
         for row in rows:
-            by_topic.setdefault(row.topic, []).append(Envelope.model_validate_json(row.envelope))
-        for topic, envelopes in by_topic.items():
-            await self._bus.publish(topic, envelopes)
-            EVENTS_PUBLISHED.labels(self.service).inc(len(envelopes))
+            by_topic.setdefault(row.topic, []).append((row.subject, row.envelope.encode()))
+        await asyncio.gather(*(self._bus.publish_serialized(topic, messages) for topic, messages in by_topic.items()))
+        for messages in by_topic.values():
+            EVENTS_PUBLISHED.labels(self.service).inc(len(messages))
         if self._hang_after_publish:
             print(f"relay {self.service}: published {len(rows)} unmarked", flush=True)  # noqa: T201
             await asyncio.Event().wait()

@@ -30,7 +30,13 @@ def _now() -> datetime:
 
 async def upsert_projection(uow: UnitOfWork, snapshot: EnterpriseSnapshot) -> FactsProjection | None:
     """Store the snapshot unless a newer one is already there (a replayed old event changes nothing)."""
-    row = await uow.session.get(FactsProjection, snapshot.uscc)
+    return store_projection(uow, await uow.session.get(FactsProjection, snapshot.uscc), snapshot)
+
+
+def store_projection(
+    uow: UnitOfWork, row: FactsProjection | None, snapshot: EnterpriseSnapshot
+) -> FactsProjection | None:
+    """:func:`upsert_projection` with the enterprise's row (or None) already read."""
     if row is not None and row.snapshot_version > snapshot.version:
         return None
     if row is None:
@@ -50,19 +56,28 @@ def assess_snapshot(snapshot: EnterpriseSnapshot, year: int, book: RuleBook | No
 
 
 async def record_assessment(
-    uow: UnitOfWork, snapshot: EnterpriseSnapshot, results: list[TierResult], year: int, trigger: str
+    uow: UnitOfWork,
+    snapshot: EnterpriseSnapshot,
+    results: list[TierResult],
+    year: int,
+    trigger: str,
+    previous: dict[str, TierStatus] | None = None,
 ) -> Assessment:
+    """Store the assessment, update each tier's status and announce it. ``previous``: the enterprise's
+    statuses by tier when the caller has loaded them (a batch); it is kept current."""
     assessment = Assessment(
         id=str(uuid.uuid4()), uscc=snapshot.uscc, assessment_year=year, trigger=trigger,
         results=[tier_result_out(r).model_dump(mode="json") for r in results], assessed_at=_now(),
     )  # fmt: skip
     uow.session.add(assessment)
-    previous = {s.tier: s for s in await uow.session.exec(select(TierStatus).where(TierStatus.uscc == snapshot.uscc))}
+    if previous is None:
+        query = select(TierStatus).where(TierStatus.uscc == snapshot.uscc)
+        previous = {s.tier: s for s in await uow.session.exec(query)}
     held = recognised_tiers(snapshot, date.today())
     for result in results:
         status = previous.get(result.tier)
         was_eligible = status.eligible if status is not None else None
-        _upsert_status(uow, status, snapshot, result, assessment.id, result.tier in held)
+        previous[result.tier] = _upsert_status(uow, status, snapshot, result, assessment.id, result.tier in held)
         if was_eligible != result.eligible and (was_eligible is not None or result.eligible):
             uow.emit(
                 TierChanged(
@@ -94,7 +109,7 @@ def recognised_tiers(snapshot: EnterpriseSnapshot, today: date) -> set[str]:
 def _upsert_status(
     uow: UnitOfWork, row: TierStatus | None, snapshot: EnterpriseSnapshot, result: TierResult,
     assessment_id: str, recognised: bool,
-) -> None:  # fmt: skip
+) -> TierStatus:  # fmt: skip
     values: dict[str, Any] = {
         "prefecture_code": snapshot.prefecture_code, "eligible": result.eligible, "decision": result.decision,
         "score": result.score, "rule_set": result.rule_set, "recognised": recognised,
@@ -106,6 +121,7 @@ def _upsert_status(
         for name, value in values.items():
             setattr(row, name, value)
     uow.session.add(row)
+    return row
 
 
 async def reassess_from_snapshot(
