@@ -40,6 +40,7 @@ _DROP_REQUEST = {
     IDENTITY_HEADER.lower(),
 }
 _DROP_RESPONSE = {"connection", "keep-alive", "transfer-encoding", "content-length"}
+BUFFER_BELOW_BYTES = 256 * 1024  # larger answers (exports, files) are streamed through
 
 
 @router.api_route(
@@ -81,9 +82,19 @@ async def forward(
         content=await request.body(),
     )
     upstream = await upstreams.send(prefix, upstream_request, stream=True)
+    response_headers = {k: v for k, v in upstream.headers.items() if k.lower() not in _DROP_RESPONSE}
+    declared = upstream.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) <= BUFFER_BELOW_BYTES:
+        # A small answer of known size (most of them): read whole and sent in one message — streaming
+        # it chunk by chunk through the middlewares costs more than it saves.
+        try:
+            body = b"".join([chunk async for chunk in upstream.aiter_raw()])  # as sent: still encoded
+        finally:
+            await upstream.aclose()
+        return Response(body, status_code=upstream.status_code, headers=response_headers)
     return StreamingResponse(
         upstream.aiter_raw(),
         status_code=upstream.status_code,
-        headers={k: v for k, v in upstream.headers.items() if k.lower() not in _DROP_RESPONSE},
+        headers=response_headers,
         background=BackgroundTask(upstream.aclose),
     )
