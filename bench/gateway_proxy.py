@@ -5,9 +5,9 @@ same service, driven by wrk (Debian's package), in one run.
 
 Throughput: wrk with ``--connections`` connections (saturation). Latency: wrk with one connection,
 so that p99 is the time of a request and not of a queue; the gateway's overhead is its p99 minus the
-direct p99. When a target is missed the gateway is run once more under pyinstrument for a short wrk
-pass and the profile saved to bench/results/profiles/gateway_proxy.txt. Service logs go to
-var/bench/gateway_proxy/.
+direct p99. When a target is missed (or with ``--always-profile``) the gateway is run once more
+under pyinstrument for a short wrk pass and the profile saved to
+bench/results/profiles/gateway_proxy.txt. Service logs go to var/bench/gateway_proxy/.
 
 Distributed mode on the local PostgreSQL and Kafka (namespace ``srdibench.<tag>``, databases
 ``srdibench_<tag>_*``, all removed at the end): ``srdi serve registry`` and ``srdi serve gateway`` as
@@ -284,6 +284,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds; each target's best is kept")
     parser.add_argument("--enterprises", type=int, default=200)
     parser.add_argument("--profile-seconds", type=float, default=5.0, help="0: no profile even when missed")
+    parser.add_argument("--always-profile", action="store_true", help="profile the gateway even when targets are met")
     parser.add_argument("--serve-profiled", nargs=3, help=argparse.SUPPRESS)  # internal: name port output
     args = parser.parse_args(argv)
     if args.serve_profiled:
@@ -331,10 +332,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         overhead = single["gateway"].p99_ms - single["direct"].p99_ms
         profile = None
         missed = gateway.rps < RPS_TARGET * proxied.rps or overhead > OVERHEAD_TARGET_MS
-        if missed and args.profile_seconds > 0:
+        if (missed or args.always_profile) and args.profile_seconds > 0:
             profile = profile_gateway(json.loads(p["env"]), path, targets["gateway"][1], args.profile_seconds,
                                       args.connections)  # fmt: skip
-            print(f"target missed: gateway profile in {profile}")
+            print(f"{'target missed: ' if missed else ''}gateway profile in {profile}")
 
     setup = (
         f"wrk -t1 -c{args.connections} {args.seconds:g} s, best of {args.rounds}; GET {path.replace(uscc, '{uscc}')}"

@@ -180,6 +180,12 @@ class AuthCache(Generic[T]):
         self.hits += 1
         return entry.value
 
+    def peek(self, digest: str) -> T | None:
+        """What is held for ``digest`` whatever its generation (not yet to be trusted: :meth:`get`
+        decides) — to know, before Redis answers, whose credential this is."""
+        entry = self._entries.get(digest)
+        return entry.value if entry is not None and entry.deadline > self.clock() else None
+
     def put(self, digest: str, generation: str | None, value: T, expires_in: float | None = None) -> None:
         """Remember ``value`` read under ``generation`` (from :meth:`generation`, taken before the
         lookup); ``expires_in``: seconds until the credential itself expires."""

@@ -8,10 +8,12 @@ revocation takes effect at once for tokens too.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import time
+from collections.abc import Awaitable
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, cast
 
 from fastapi import Depends, Request
 
@@ -88,12 +90,13 @@ async def resolve_credential(runtime: ServiceRuntime, token: str) -> Authenticat
         return None
 
 
-async def cached_credential(request: Request, token: str) -> Authenticated | None:
-    """:func:`resolve_credential` through the process's cache (see ``services.gateway.auth_cache``):
-    the revocation generation first, then the cache, then the database."""
+async def resolve_through_cache(
+    request: Request, token: str, digest: str, generation: str | None
+) -> Authenticated | None:
+    """:func:`resolve_credential` through the process's cache (see ``services.gateway.auth_cache``);
+    ``generation`` must have been read before: a lookup racing a revocation is then stored under the
+    old generation and dropped on the next request."""
     cache = auth_cache(request)
-    digest = credential_digest(token)
-    generation = await cache.generation()
     auth = cache.get(digest, generation)
     if auth is not None:
         return auth
@@ -101,6 +104,16 @@ async def cached_credential(request: Request, token: str) -> Authenticated | Non
     if auth is not None:
         cache.put(digest, generation, auth, _expires_in(auth.expires_at))
     return auth
+
+
+async def _first_error(*calls: Awaitable[object]) -> list[object]:
+    """Run the calls at once (one round trip to Redis instead of one each); raise the first one's
+    error in the order given, after all have finished."""
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return results
 
 
 async def optional_caller(request: Request) -> Principal | None:
@@ -113,15 +126,32 @@ async def optional_caller(request: Request) -> Principal | None:
     if not token:
         await limits.hit(limits.rules.per_address, "address", address)
         return None
-    # A brute force of bad credentials from one address is refused before any lookup.
-    await limits.check(limits.rules.auth_failures, "auth-failures", address)
-    auth = await cached_credential(request, token)
-    if auth is None:
-        await limits.count(limits.rules.auth_failures, "auth-failures", address)
-        raise unauthenticated()
+    cache = auth_cache(request)
+    digest = credential_digest(token)
+    known = cache.peek(digest)
+    if known is not None:
+        # This very credential was validated before, so the budget to count is its own (the subject is
+        # the key's prefix or the token's subject, fixed by the credential itself): the brute-force
+        # check, the generation and the budget go to Redis together.
+        answers = await _first_error(
+            cache.generation(),
+            limits.check(limits.rules.auth_failures, "auth-failures", address),
+            limits.hit(limits.rules.per_key, "credential", known.principal.subject),
+        )
+        auth = await resolve_through_cache(request, token, digest, cast("str | None", answers[0]))
+        if auth is None:
+            await limits.count(limits.rules.auth_failures, "auth-failures", address)
+            raise unauthenticated()
+    else:
+        # A brute force of bad credentials from one address is refused before any lookup.
+        await limits.check(limits.rules.auth_failures, "auth-failures", address)
+        auth = await resolve_through_cache(request, token, digest, await cache.generation())
+        if auth is None:
+            await limits.count(limits.rules.auth_failures, "auth-failures", address)
+            raise unauthenticated()
+        await limits.hit(limits.rules.per_key, "credential", auth.principal.subject)
     request.state.auth = auth
     request.state.principal = auth.principal
-    await limits.hit(limits.rules.per_key, "credential", auth.principal.subject)
     return auth.principal
 
 

@@ -115,3 +115,16 @@ async def test_a_zero_ttl_or_size_turns_the_cache_off(ttl: float, size: int) -> 
     generation = await cache.generation()
     cache.put("k", generation, "v")
     assert cache.get("k", generation) is None
+
+
+async def test_peek_tells_whose_credential_it_is_before_the_generation_is_known_but_not_past_its_deadline() -> None:
+    clock = Clock()
+    source = LocalGeneration()
+    cache: AuthCache[str] = AuthCache(source, ttl_seconds=5, max_entries=10, clock=clock)
+    cache.put("k", await cache.generation(), "v")
+    await source.bump()  # revoked meanwhile: peek still says whose it was, get refuses it
+    assert cache.peek("k") == "v"
+    assert cache.get("k", await cache.generation()) is None
+    cache.put("k", await cache.generation(), "v")
+    clock.now += 5
+    assert cache.peek("k") is None
