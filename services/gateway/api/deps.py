@@ -4,6 +4,10 @@ Every credential arrives as ``Authorization: Bearer …`` (``X-API-Key`` is acce
 ``srdi_…`` is an API key (looked up by its hash), anything shaped like a JWT is a token this gateway
 signed — and a token is honoured only while the key or user behind it is still active, so a
 revocation takes effect at once for tokens too.
+
+What the database said about a credential is kept in the process for a few seconds
+(``services.gateway.auth_cache``), under a revocation generation read on every request: a
+revocation on any replica is seen by every replica on its next request.
 """
 
 from __future__ import annotations
