@@ -153,6 +153,8 @@ class ServiceRuntime(Generic[SettingsT]):
         self.loops: dict[str, LoopHealth] = {}
         self._closers: list[Callable[[], Awaitable[None]]] = []
         self.state: dict[str, Any] = {}
+        # Further dependencies /readyz checks, by name (the gateway's Redis …): each answers True when well.
+        self.ready_checks: dict[str, Callable[[], Awaitable[bool]]] = {}
 
     @property
     def name(self) -> str:
@@ -277,6 +279,11 @@ class ServiceRuntime(Generic[SettingsT]):
             await asyncio.wait_for(db.ping(self.engine), timeout=3)
         except Exception:
             checks["database"] = False
+        for name, check in self.ready_checks.items():
+            try:
+                checks[name] = bool(await asyncio.wait_for(check(), timeout=3))
+            except Exception:
+                checks[name] = False
         checks |= {f"loop:{label}": health.healthy for label, health in self.loops.items()}
         return checks
 

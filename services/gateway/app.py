@@ -9,10 +9,12 @@ from fastapi.staticfiles import StaticFiles
 
 from services.gateway.api.routes import auth, dashboard, docs, integration, keys, proxy, users
 from services.gateway.assets import STATIC_DIR, SWAGGER_UI_DIR
+from services.gateway.auth_cache import AuthCache, LocalGeneration, RedisGeneration
 from services.gateway.config import GatewaySettings
 from services.gateway.demo_keys import ensure_demo_keys
 from services.gateway.edge import GatewayEdge
 from services.gateway.handlers import EVENT_HANDLERS
+from services.gateway.persistence.api_keys import Authenticated
 from services.gateway.persistence.tables import messaging, metadata
 from services.gateway.ratelimits import RateLimits
 from services.gateway.upstreams import UpstreamPolicy, Upstreams
@@ -41,6 +43,7 @@ async def on_platform_started(runtime: ServiceRuntime[GatewaySettings], peers: P
         enterprise = registry.state.get("demo_enterprise_uscc") if registry is not None else None
         runtime.state[DEMO_KEYS] = await ensure_demo_keys(runtime, enterprise)
 
+
 DEFINITION = ServiceDefinition(
     name="gateway",
     metadata=metadata,
@@ -68,6 +71,23 @@ def policy_from(settings: GatewaySettings) -> UpstreamPolicy:
     )
 
 
+def auth_cache_for(runtime: ServiceRuntime[GatewaySettings]) -> AuthCache[Authenticated]:
+    """In Redis when replicas share one (the distributed mode), else in this process; Redis is then
+    part of /readyz: without it every request falls back to the database and limits to memory."""
+    settings = runtime.settings
+    generation: RedisGeneration | LocalGeneration
+    if settings.gateway_redis_url:
+        generation = RedisGeneration(settings.gateway_redis_url, settings.gateway_rate_limit_namespace)
+        runtime.ready_checks["redis"] = generation.healthy
+    else:
+        generation = LocalGeneration()
+    cache: AuthCache[Authenticated] = AuthCache(
+        generation, settings.gateway_auth_cache_ttl_seconds, settings.gateway_auth_cache_max_entries
+    )
+    runtime.on_stop(cache.aclose)
+    return cache
+
+
 def create_app(runtime: ServiceRuntime[GatewaySettings], upstreams: Upstreams, *, manage_lifecycle: bool) -> FastAPI:
     settings = runtime.settings
     assert isinstance(settings, GatewaySettings), "the gateway runtime carries GatewaySettings"
@@ -76,6 +96,7 @@ def create_app(runtime: ServiceRuntime[GatewaySettings], upstreams: Upstreams, *
     upstreams.configure(policy_from(settings))
     app.state.upstreams = upstreams
     app.state.rate_limits = RateLimits(settings)
+    app.state.auth_cache = auth_cache_for(runtime)
     app.include_router(docs.router)
     app.include_router(dashboard.router)
     app.mount("/docs/static", StaticFiles(directory=SWAGGER_UI_DIR, check_dir=False), name="swagger-ui")

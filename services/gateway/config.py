@@ -44,6 +44,11 @@ class GatewaySettings(ServiceSettings):
     gateway_rate_limit_evaluate: str = "30/minute"
     gateway_rate_limit_auth_failures: str = "10/minute"
     gateway_rate_limit_login_failures: str = "5/15minutes"
+    # Authenticated credentials cached per process (services.gateway.auth_cache): revocation reaches every
+    # replica on its next request through a generation in Redis; the TTL bounds only the worst case (a
+    # revocation that could not reach Redis). 0 turns the cache off.
+    gateway_auth_cache_ttl_seconds: float = 10.0
+    gateway_auth_cache_max_entries: int = 10_000
 
     @model_validator(mode="after")
     def _embedded_jwt_secret(self) -> GatewaySettings:

@@ -67,6 +67,9 @@ async def test_rotation_keeps_the_old_key_for_the_overlap_window_only(platform: 
         row.expires_at = datetime.now(UTC) - timedelta(seconds=1)
         uow.session.add(row)
         await uow.commit()
+    # An edit behind the API's back reaches the gateway's credential cache only after its TTL (the clock,
+    # had it moved, would have ended the cached entry too): tell the cache, as the API's own changes do.
+    await platform.platform.app.state.auth_cache.invalidate()
     assert (await gw.get(WHOAMI, headers=bearer(old["key"]))).status_code == 401
     assert (await gw.get(WHOAMI, headers=bearer(new["key"]))).status_code == 200
     status = {k["prefix"]: k["status"] for k in (await admin.get(KEYS)).json()}

@@ -4,21 +4,31 @@ Every credential arrives as ``Authorization: Bearer …`` (``X-API-Key`` is acce
 ``srdi_…`` is an API key (looked up by its hash), anything shaped like a JWT is a token this gateway
 signed — and a token is honoured only while the key or user behind it is still active, so a
 revocation takes effect at once for tokens too.
+
+What the database said about a credential is kept in the process for a few seconds
+(``services.gateway.auth_cache``), under a revocation generation read on every request: a
+revocation on any replica is seen by every replica on its next request.
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
-from typing import Annotated
+import time
+from collections.abc import Awaitable
+from datetime import UTC, datetime
+from typing import Annotated, cast
 
 from fastapi import Depends, Request
 
+from services.gateway.auth_cache import AuthCache, credential_digest
 from services.gateway.domain.tokens import TokenError, looks_like_jwt, verify_token
 from services.gateway.persistence.api_keys import (
     Authenticated,
     access_scopes,
     active_key,
     authenticate,
+    aware,
     parse_scopes,
     principal_of,
 )
@@ -47,7 +57,19 @@ def rate_limits(request: Request) -> RateLimits:
     return request.app.state.rate_limits  # type: ignore[no-any-return]
 
 
+def auth_cache(request: Request) -> AuthCache[Authenticated]:
+    return request.app.state.auth_cache  # type: ignore[no-any-return]
+
+
+def _expires_in(*moments: datetime | None) -> float | None:
+    """Seconds until the earliest of the given expiries (None: none of them expires)."""
+    known = [moment for moment in moments if moment is not None]
+    return min(known).timestamp() - time.time() if known else None
+
+
 async def resolve_credential(runtime: ServiceRuntime, token: str) -> Authenticated | None:
+    """Who the credential is, from the database (API keys by prefix and hash; tokens by signature,
+    then the key or user behind them, which must still be active)."""
     settings = runtime.settings
     async with runtime.uow() as uow:
         if not looks_like_jwt(token):
@@ -56,6 +78,7 @@ async def resolve_credential(runtime: ServiceRuntime, token: str) -> Authenticat
             claims = verify_token(token, settings.gateway_jwt_secret, settings.gateway_jwt_issuer)  # type: ignore[attr-defined]
         except TokenError:
             return None
+        token_expiry = datetime.fromtimestamp(claims.expires_at, UTC)
         kind, _, name = claims.principal.subject.partition(":")
         if kind == "key":
             key = await active_key(uow, name)
@@ -64,10 +87,37 @@ async def resolve_credential(runtime: ServiceRuntime, token: str) -> Authenticat
             scopes = access_scopes(claims.scopes) if claims.scopes is not None else parse_scopes(key.scopes)
             # Purpose scopes (contact_data …) come from the key as it is now, not from the token.
             principal = dataclasses.replace(claims.principal, scopes=principal_of(key).scopes)
-            return Authenticated(principal, scopes, "client_token")
+            expires = min(token_expiry, aware(key.expires_at) or token_expiry)
+            return Authenticated(principal, scopes, "client_token", expires)
         if kind == "user" and await active_user(uow, name) is not None:
-            return Authenticated(claims.principal, access_scopes(claims.scopes), "user_token")
+            return Authenticated(claims.principal, access_scopes(claims.scopes), "user_token", token_expiry)
         return None
+
+
+async def resolve_through_cache(
+    request: Request, token: str, digest: str, generation: str | None
+) -> Authenticated | None:
+    """:func:`resolve_credential` through the process's cache (see ``services.gateway.auth_cache``);
+    ``generation`` must have been read before: a lookup racing a revocation is then stored under the
+    old generation and dropped on the next request."""
+    cache = auth_cache(request)
+    auth = cache.get(digest, generation)
+    if auth is not None:
+        return auth
+    auth = await resolve_credential(request.app.state.runtime, token)
+    if auth is not None:
+        cache.put(digest, generation, auth, _expires_in(auth.expires_at))
+    return auth
+
+
+async def _first_error(*calls: Awaitable[object]) -> list[object]:
+    """Run the calls at once (one round trip to Redis instead of one each); raise the first one's
+    error in the order given, after all have finished."""
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return results
 
 
 async def optional_caller(request: Request) -> Principal | None:
@@ -80,15 +130,32 @@ async def optional_caller(request: Request) -> Principal | None:
     if not token:
         await limits.hit(limits.rules.per_address, "address", address)
         return None
-    # A brute force of bad credentials from one address is refused before any lookup.
-    await limits.check(limits.rules.auth_failures, "auth-failures", address)
-    auth = await resolve_credential(request.app.state.runtime, token)
-    if auth is None:
-        await limits.count(limits.rules.auth_failures, "auth-failures", address)
-        raise unauthenticated()
+    cache = auth_cache(request)
+    digest = credential_digest(token)
+    known = cache.peek(digest)
+    if known is not None:
+        # This very credential was validated before, so the budget to count is its own (the subject is
+        # the key's prefix or the token's subject, fixed by the credential itself): the brute-force
+        # check, the generation and the budget go to Redis together.
+        answers = await _first_error(
+            cache.generation(),
+            limits.check(limits.rules.auth_failures, "auth-failures", address),
+            limits.hit(limits.rules.per_key, "credential", known.principal.subject),
+        )
+        auth = await resolve_through_cache(request, token, digest, cast("str | None", answers[0]))
+        if auth is None:
+            await limits.count(limits.rules.auth_failures, "auth-failures", address)
+            raise unauthenticated()
+    else:
+        # A brute force of bad credentials from one address is refused before any lookup.
+        await limits.check(limits.rules.auth_failures, "auth-failures", address)
+        auth = await resolve_through_cache(request, token, digest, await cache.generation())
+        if auth is None:
+            await limits.count(limits.rules.auth_failures, "auth-failures", address)
+            raise unauthenticated()
+        await limits.hit(limits.rules.per_key, "credential", auth.principal.subject)
     request.state.auth = auth
     request.state.principal = auth.principal
-    await limits.hit(limits.rules.per_key, "credential", auth.principal.subject)
     return auth.principal
 
 
@@ -117,17 +184,23 @@ def require_scope(request: Request, scope: str) -> None:
     raise forbidden(f"this credential lacks the scope {scope}", f"该凭据缺少权限范围 {scope}")
 
 
-def upstreams(request: Request) -> Upstreams:
+# Dependencies are coroutines: FastAPI runs a plain ``def`` dependency in a worker thread, a
+# thread hop per request for a one-line attribute read.
+async def upstreams(request: Request) -> Upstreams:
     return request.app.state.upstreams  # type: ignore[no-any-return]
 
 
-def runtime_of(request: Request) -> ServiceRuntime:
+async def runtime_of(request: Request) -> ServiceRuntime:
     return request.app.state.runtime  # type: ignore[no-any-return]
+
+
+async def rate_limits_dep(request: Request) -> RateLimits:
+    return rate_limits(request)
 
 
 OptionalCallerDep = Annotated[Principal | None, Depends(optional_caller)]
 CallerDep = Annotated[Principal, Depends(caller)]
 AdminCallerDep = Annotated[Principal, Depends(admin_caller)]
 UpstreamsDep = Annotated[Upstreams, Depends(upstreams)]
-RateLimitsDep = Annotated[RateLimits, Depends(rate_limits)]
+RateLimitsDep = Annotated[RateLimits, Depends(rate_limits_dep)]
 RuntimeDep = Annotated[ServiceRuntime, Depends(runtime_of)]

@@ -19,6 +19,7 @@ class Authenticated:
     principal: Principal
     scopes: frozenset[str] | None  # None: everything the role may do
     credential: str  # "api_key" | "client_token" | "user_token"
+    expires_at: datetime | None = None  # when the credential stops working by itself (None: never)
 
 
 def aware(moment: datetime | None) -> datetime | None:
@@ -87,7 +88,7 @@ async def authenticate(uow: UnitOfWork, plaintext: str) -> Authenticated | None:
     row = (await uow.session.exec(select(ApiKey).where(ApiKey.prefix == prefix))).first()
     if row is None or not matches(plaintext, row.key_hash) or not key_active(row, datetime.now(UTC)):
         return None
-    return Authenticated(principal_of(row), parse_scopes(row.scopes), "api_key")
+    return Authenticated(principal_of(row), parse_scopes(row.scopes), "api_key", aware(row.expires_at))
 
 
 async def active_key(uow: UnitOfWork, prefix: str) -> ApiKey | None:

@@ -7,10 +7,10 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from services.gateway.api.deps import AdminCallerDep, CallerDep, RuntimeDep
+from services.gateway.api.deps import AdminCallerDep, CallerDep, RuntimeDep, auth_cache
 from services.gateway.persistence.api_keys import aware, create_key, list_keys, revoke_key, rotate_key
 from services.gateway.persistence.tables import ApiKey
 from shared.identity import SCOPES, Role
@@ -104,7 +104,7 @@ async def list_api_keys(runtime: RuntimeDep, _: AdminCallerDep) -> list[dict[str
 
 @router.post("/api-keys/{prefix}/rotate", status_code=201, summary="Rotate an API key / 轮换 API 密钥")
 async def rotate_api_key(
-    prefix: str, runtime: RuntimeDep, _: AdminCallerDep, body: ApiKeyRotate | None = None
+    prefix: str, request: Request, runtime: RuntimeDep, _: AdminCallerDep, body: ApiKeyRotate | None = None
 ) -> ApiKeyCreated:
     """A new key with the same role, tenant and scopes (shown once); the old key keeps working for the
     overlap window so the caller can switch without downtime, then stops."""
@@ -112,6 +112,8 @@ async def rotate_api_key(
     overlap = timedelta(seconds=body.overlap_seconds if body and body.overlap_seconds is not None else default)
     async with runtime.uow() as uow:
         rotated = await rotate_key(uow, prefix, overlap)
+    if rotated is not None:
+        await auth_cache(request).invalidate()  # the old key's expiry moved closer: on every replica
     if rotated is None:
         raise not_found("Active API key", "有效的 API 密钥")
     row, new_key = rotated
@@ -122,9 +124,11 @@ async def rotate_api_key(
 
 
 @router.delete("/api-keys/{prefix}", summary="Revoke an API key now / 立即吊销 API 密钥")
-async def revoke_api_key(prefix: str, runtime: RuntimeDep, _: AdminCallerDep) -> dict[str, Any]:
+async def revoke_api_key(prefix: str, request: Request, runtime: RuntimeDep, _: AdminCallerDep) -> dict[str, Any]:
     async with runtime.uow() as uow:
         row = await revoke_key(uow, prefix)
+    # After the commit: every replica's next request reads a new generation and asks the database.
+    await auth_cache(request).invalidate()
     if row is None:
         raise not_found("API key", "API 密钥")
     return key_view(row)

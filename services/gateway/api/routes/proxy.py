@@ -6,6 +6,7 @@ Public endpoints (the self-assessment contract) pass without a key.
 
 from __future__ import annotations
 
+import httpx
 from fastapi import APIRouter, Request, Response
 from starlette.background import BackgroundTask
 from starlette.responses import StreamingResponse
@@ -40,6 +41,21 @@ _DROP_REQUEST = {
     IDENTITY_HEADER.lower(),
 }
 _DROP_RESPONSE = {"connection", "keep-alive", "transfer-encoding", "content-length"}
+BUFFER_BELOW_BYTES = 256 * 1024  # larger answers (exports, files) are streamed through
+
+
+def forwarded_request(
+    client: httpx.AsyncClient, method: str, path: str, query: bytes, headers: dict[str, str], content: bytes | None
+) -> httpx.Request:
+    """The upstream request, built directly: the query string as the caller sent it (repeated names
+    kept), no cookies the client may have picked up from an upstream's answer, the client's timeouts.
+    (``client.build_request`` re-parses and merges all of that on every call.)"""
+    base = client.base_url
+    if base.raw_path not in (b"", b"/"):  # a service mounted under a path: let httpx join the two
+        return client.build_request(method, path, headers=headers, content=content, params=query.decode("latin-1"))
+    url = base.copy_with(path=path, query=query or None)
+    return httpx.Request(method, url, headers=headers, content=content,
+                         extensions={"timeout": client.timeout.as_dict()})  # fmt: skip
 
 
 @router.api_route(
@@ -73,17 +89,25 @@ async def forward(
     if caller is not None:
         settings = request.app.state.runtime.settings
         headers[IDENTITY_HEADER] = sign_identity(caller, settings.internal_signing_key, settings.identity_ttl_seconds)
-    upstream_request = client.build_request(
-        request.method,
-        request.url.path,
-        params=request.query_params,
-        headers=headers,
-        content=await request.body(),
-    )
+    has_body = request.method not in SAFE_METHODS or "content-length" in request.headers
+    upstream_request = forwarded_request(
+        client, request.method, request.scope["path"], request.scope["query_string"], headers,
+        await request.body() if has_body or "transfer-encoding" in request.headers else None,
+    )  # fmt: skip
     upstream = await upstreams.send(prefix, upstream_request, stream=True)
+    response_headers = {k: v for k, v in upstream.headers.items() if k.lower() not in _DROP_RESPONSE}
+    declared = upstream.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) <= BUFFER_BELOW_BYTES:
+        # A small answer of known size (most of them): read whole and sent in one message — streaming
+        # it chunk by chunk through the middlewares costs more than it saves.
+        try:
+            body = b"".join([chunk async for chunk in upstream.aiter_raw()])  # as sent: still encoded
+        finally:
+            await upstream.aclose()
+        return Response(body, status_code=upstream.status_code, headers=response_headers)
     return StreamingResponse(
         upstream.aiter_raw(),
         status_code=upstream.status_code,
-        headers={k: v for k, v in upstream.headers.items() if k.lower() not in _DROP_RESPONSE},
+        headers=response_headers,
         background=BackgroundTask(upstream.aclose),
     )

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field, StringConstraints
 from sqlalchemy.exc import IntegrityError
 
-from services.gateway.api.deps import AdminCallerDep, RuntimeDep
+from services.gateway.api.deps import AdminCallerDep, RuntimeDep, auth_cache
 from services.gateway.api.routes.keys import Tenant
 from services.gateway.domain.passwords import MIN_LENGTH
 from services.gateway.persistence import audit
@@ -59,9 +59,10 @@ async def get_users(runtime: RuntimeDep, _: AdminCallerDep) -> list[dict[str, An
 
 
 @router.delete("/users/{username}", summary="Disable a user now / 停用用户")
-async def remove_user(username: str, runtime: RuntimeDep, _: AdminCallerDep) -> dict[str, Any]:
+async def remove_user(username: str, request: Request, runtime: RuntimeDep, _: AdminCallerDep) -> dict[str, Any]:
     async with runtime.uow() as uow:
         user = await disable_user(uow, username)
+    await auth_cache(request).invalidate()  # the user's tokens stop on every replica at once
     if user is None:
         raise not_found("User", "用户")
     return user_view(user)
