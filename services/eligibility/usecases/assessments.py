@@ -115,8 +115,9 @@ async def record_outcomes(
 
 def unexplained_result(found: TierOutcome) -> dict[str, Any]:
     """A tier's stored result before its explanation: the outcome, and how many gaps it has."""
-    stored = found.model_dump(mode="json", exclude={"gaps"})
-    return stored | {"gap_count": found.gaps}
+    stored = found.model_dump(mode="json", exclude={"gaps", "score"})
+    # As the explained result has it: a whole number (the event's Decimal would be a string in JSON).
+    return stored | {"score": None if found.score is None else int(found.score), "gap_count": found.gaps}
 
 
 def outcome(result: TierResult) -> TierOutcome:

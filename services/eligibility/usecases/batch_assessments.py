@@ -50,12 +50,17 @@ def decide_scalar(snapshot: EnterpriseSnapshot, year: int, book: RuleBook | None
 def decide_all(
     snapshots: Sequence[EnterpriseSnapshot], year: int, book: RuleBook | None, vectorised_min: int
 ) -> list[Decided]:
-    """Each snapshot's outcomes: vectorised for a batch of at least ``vectorised_min``, the rows the
-    columns cannot hold and smaller batches on the scalar path (CPU-bound: run in a thread)."""
+    """Each snapshot's outcomes: vectorised for a batch of at least ``vectorised_min``; on the scalar
+    path the rows the columns cannot hold, a snapshot that a later one in the batch replaces (its
+    facts will not be held to explain it from) and smaller batches (CPU-bound: run in a thread)."""
     if len(snapshots) < vectorised_min:
         return [decide_scalar(s, year, book) for s in snapshots]
     book = book or default_rule_book()
-    columns, rows, misfits = encode_fitting([facts_from_snapshot(s, year) for s in snapshots], year)
+    last = {s.uscc: index for index, s in enumerate(snapshots)}
+    replaced = [index for index, s in enumerate(snapshots) if last[s.uscc] != index]
+    kept = [index for index, s in enumerate(snapshots) if last[s.uscc] == index]
+    columns, fitting, misfits = encode_fitting([facts_from_snapshot(snapshots[i], year) for i in kept], year)
+    rows = [kept[i] for i in fitting]
     decided: list[Decided | None] = [None] * len(snapshots)
     if rows:
         tiers = assess_batch_with_gaps(columns, book=book)
@@ -72,7 +77,7 @@ def decide_all(
                     )
                 )  # fmt: skip
             decided[index] = (outcomes, None)
-    for index in misfits:
+    for index in [kept[i] for i in misfits] + replaced:
         decided[index] = decide_scalar(snapshots[index], year, book)
     return [d for d in decided if d is not None]
 
