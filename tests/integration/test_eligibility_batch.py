@@ -52,7 +52,7 @@ def snapshot(
     body = enterprise(serial)
     facts = {key: body[key] for key in ("ip", "rd_institutions", "digital_level", "core_systems", "quality",
                                         "management_certs", "field_flags")}  # fmt: skip
-    years = [
+    financials = [
         FinancialYear(year=year, operating_revenue=revenue * share, main_business_revenue=revenue * share * 92 // 100,
                       rd_expense=rd * share, net_profit=revenue * share * 8 // 100, total_assets=revenue * 3 // 2,
                       total_liabilities=revenue * 7 // 10, employees=230, rd_staff=41, audited=True)
@@ -62,7 +62,7 @@ def snapshot(
         "uscc": credit_code(serial), "name": body["name"], "prefecture_code": "5301", "county_code": "530102",
         "industry_code": "C3985", "size_class": "small", "established_on": date(2012, 3, 15),
         "niche_market": body["niche_market"], "niche_since": 2014, "contact_email": "ops@example.cn",
-        "financials": years, "facts": facts, "version": version,
+        "financials": financials, "facts": facts, "version": version,
     }  # fmt: skip
     return EnterpriseSnapshot(**(values | changes))
 
@@ -117,7 +117,8 @@ async def two_services(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         else:
             server = make_url(request.getfixturevalue("postgres_url"))
             base = server.set(database=f"srdi_b{secrets.token_hex(4)}").render_as_string(hide_password=False)
-        settings = ELIGIBILITY.settings_cls(**({"database_url": base, "eligibility_assessment_year": YEAR} | overrides))
+        values: dict[str, Any] = {"database_url": base, "eligibility_assessment_year": YEAR} | overrides
+        settings = ELIGIBILITY.settings_cls(**values)
         runtime = ServiceRuntime(dataclasses.replace(ELIGIBILITY), settings, InProcessBus(), run_relay=False)
         await runtime.start()
         started.append(runtime)

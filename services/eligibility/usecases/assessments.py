@@ -9,6 +9,7 @@ flipped (and on a first assessment only for tiers found eligible).
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from datetime import UTC, date, datetime
 from typing import Any
@@ -23,6 +24,8 @@ from services.eligibility.persistence.tables import Assessment, FactsProjection,
 from services.eligibility.usecases.projection import facts_from_snapshot
 from shared.events.catalogue import EligibilityAssessed, EnterpriseSnapshot, TierChanged, TierOutcome
 from shared.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
 
 
 def _now() -> datetime:
@@ -161,7 +164,8 @@ async def explain_assessment(uow: UnitOfWork, assessment: Assessment, book: Rule
     """Complete an assessment decided without explanations: the scalar engine on the snapshot it was
     made from gives exactly the results the scalar path would have stored, which are kept (the next
     read is cheap). False when those facts are no longer held (the projection has moved on to a newer
-    snapshot, which has its own assessment): the assessment stays as it is."""
+    snapshot, which has its own assessment) or the rules in force now decide otherwise: the
+    assessment stays as it is."""
     if assessment.explained:
         return True
     row = await uow.session.get(FactsProjection, assessment.uscc)
@@ -169,6 +173,10 @@ async def explain_assessment(uow: UnitOfWork, assessment: Assessment, book: Rule
         return False
     snapshot = EnterpriseSnapshot.model_validate(row.snapshot)
     results = await asyncio.to_thread(assess_snapshot, snapshot, assessment.assessment_year, book)
+    if [unexplained_result(outcome(r)) for r in results] != assessment.results:
+        # Not the decision it explains (the rules in force changed since): left as decided.
+        log.warning("assessment %s: the rules now decide otherwise; left unexplained", assessment.id)
+        return False
     assessment.results = [tier_result_out(r).model_dump(mode="json") for r in results]
     assessment.explained = True
     uow.session.add(assessment)
