@@ -26,6 +26,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import select
 
 from bench.results import Result, write_fragment
+from services.eligibility.api.deps import rule_book_of
 from services.eligibility.app import DEFINITION as ELIGIBILITY
 from services.eligibility.persistence.tables import Assessment
 from services.eligibility.usecases.assessments import explain_assessment
@@ -101,21 +102,24 @@ async def drop(runtime: ServiceRuntime) -> None:
 
 async def consume(label: str, args: argparse.Namespace, vectorised_min: int) -> dict[str, Any]:
     before, batch = events(args.events, args.seed, args.year)
-    runtime = await service(label, args.year, vectorised_min)
+    runtime = await service(label, args.year, 32)
     try:
-        await runtime.consumer.apply_batch(before)
+        await runtime.consumer.apply_batch(before)  # the register as first filed: not timed
+        runtime.settings.eligibility_vectorised_batch_min = vectorised_min  # read per batch
         started = time.perf_counter()
         applied = await runtime.consumer.apply_batch(batch)
         seconds = time.perf_counter() - started
         assert len(applied) == len(batch)
         explain_ms = None
         async with runtime.uow() as uow:
-            query = select(Assessment).where(Assessment.explained == False).limit(args.explain_sample)  # noqa: E712
-            sample = list(await uow.session.exec(query))
+            # The batch's own assessments (those of the first filing were replaced by it).
+            query = select(Assessment).where(Assessment.explained == False, Assessment.snapshot_version == 2)  # noqa: E712
+            sample = list(await uow.session.exec(query.limit(args.explain_sample)))
+            book = rule_book_of(runtime)
             if sample:
                 started = time.perf_counter()
                 for row in sample:
-                    await explain_assessment(uow, row)
+                    assert await explain_assessment(uow, row, book), row.id
                 await uow.commit()
                 explain_ms = (time.perf_counter() - started) * 1000 / len(sample)
         return {"seconds": seconds, "rate": len(batch) / seconds, "explain_ms": explain_ms}
