@@ -24,6 +24,7 @@ BENCHMARKS: list[tuple[str, str, list[str]]] = [
     ("end_to_end", "bench.end_to_end", ["--enterprises", "150"]),
     ("finance_match", "bench.finance_match", []),
     ("seed_bank", "bench.seed_bank", ["--pool", "100000", "--sample", "2000"]),
+    ("eligibility_batch", "bench.eligibility_batch", ["--events", "2000"]),
 ]
 
 

@@ -44,7 +44,8 @@ def event_handlers(runtime: Runtime) -> dict[str, list[EventHandler]]:
 
     async def reassess_enterprises(envelopes: Sequence[Envelope], uow: UnitOfWork) -> None:
         items = [(SNAPSHOT_EVENTS[e.type].model_validate(e.data).enterprise, e.type) for e in envelopes]
-        await reassess_snapshots(uow, items, runtime.settings.assessment_year, book)
+        settings = runtime.settings
+        await reassess_snapshots(uow, items, settings.assessment_year, book, settings.eligibility_vectorised_batch_min)
 
     reassess = batched(reassess_enterprise, reassess_enterprises)
     handlers: dict[str, list[EventHandler]] = {event_type: [reassess] for event_type in SNAPSHOT_EVENTS}

@@ -25,6 +25,7 @@ TINY = {
     "end_to_end": ["bench.end_to_end", "--enterprises", "3", "--rate", "5", "--replicas", "1"],
     "finance_match": ["bench.finance_match", "--needs", "50", "--products", "30", "--sample", "10"],
     "seed_bank": ["bench.seed_bank", "--pool", "300", "--sample", "20", "--repeat", "1"],
+    "eligibility_batch": ["bench.eligibility_batch", "--events", "40", "--explain-sample", "3"],
 }  # fmt: skip
 # event_pipeline also writes the scale-out figure (7)
 FRAGMENTS = [*TINY, "scale_out"]

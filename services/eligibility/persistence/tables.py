@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Column, Numeric
+from sqlalchemy import JSON, Column, Numeric, true
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -47,6 +47,11 @@ class Assessment(EligibilityTable, table=True):
     trigger: str = Field(max_length=200)
     results: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
     assessed_at: datetime = Field(index=True)
+    # False: decided on the vectorised path (an imported batch) — `results` hold each tier's outcome
+    # and gap count, not yet the explanations; the first reader explains it from the snapshot it was
+    # made from (`snapshot_version`, the facts projection's) and stores the explained results.
+    explained: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
+    snapshot_version: int | None = None
 
 
 class TierStatus(EligibilityTable, table=True):
