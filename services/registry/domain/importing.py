@@ -78,6 +78,9 @@ FINANCIAL_FIELDS = ("operating_revenue", "main_business_revenue", "rd_expense", 
 _SPACES = " \t\r\n\u3000\u00a0"
 _MONEY = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?$")
 _SCIENTIFIC = re.compile(r"^\d(\.\d+)?E\+?\d+$", re.IGNORECASE)
+_WHOLE = re.compile(r"([+-]?\d+)(?:\.0+)?")
+_UNITS = re.compile(r"[万亿千]|元|¥|￥")
+_ITEM_SEPARATORS = re.compile(r"[；;、\n]")
 _DATE_TEXT = re.compile(r"^(\d{4})(?:[-/.](\d{1,2})[-/.](\d{1,2})|年(\d{1,2})月(\d{1,2})日)$")
 
 
@@ -97,6 +100,8 @@ class ParsedRow:
     year: int | None
     financial: dict[str, Any] = field(default_factory=dict)
     version: int | None = None
+    # The raw enterprise cells the row was parsed from (hashable): same key, same enterprise.
+    enterprise_key: Any = field(default=None, compare=False, repr=False)
 
     @property
     def uscc(self) -> str:
@@ -188,7 +193,7 @@ def iter_rows_csv(handle: IO[bytes]) -> Iterator[tuple[int, dict[str, Any]]]:
                 yield number, dict(zip(header, (restore_csv_text(v) for v in values), strict=False))
     except UnicodeDecodeError as error:
         raise ImportFileError("CSV 文件不是 UTF-8 编码，请另存为“CSV UTF-8”",
-                              "the CSV file is not UTF-8; save it as \"CSV UTF-8\"") from error
+                              "the CSV file is not UTF-8; save it as \"CSV UTF-8\"") from error  # fmt: skip
     except csv.Error as error:
         raise ImportFileError("CSV 文件格式错误", "the CSV file is malformed") from error
 
@@ -262,14 +267,16 @@ def _blank(raw: Any) -> bool:
 
 
 def parse_cell(kind: str, raw: Any, header: str) -> Any:
+    if raw is None:
+        return None
+    if raw.__class__ is str:  # the common case (every CSV cell): no isinstance chain
+        return _PARSERS[kind](raw, header) if raw.strip(_SPACES) else None
     if isinstance(raw, MergedCell):
         raise CellError("单元格位于合并单元格区域内，请取消合并并逐行填写",
                         "cell lies inside a merged range; unmerge and fill every row")  # fmt: skip
     if _blank(raw):
         return None
-    parser = {"text": _text, "code": _code, "int": _int, "money": _money, "date": _date, "bool": _bool,
-              "list": _list}[kind]  # fmt: skip
-    return parser(raw, header)
+    return _PARSERS[kind](raw, header)
 
 
 def _text(raw: Any, header: str) -> str:
@@ -277,6 +284,10 @@ def _text(raw: Any, header: str) -> str:
 
 
 def _code(raw: Any, header: str) -> str:
+    if raw.__class__ is str and raw.isascii():
+        text = raw.strip(_SPACES)
+        if "E" not in text and "e" not in text:
+            return text
     if isinstance(raw, float) or (isinstance(raw, str) and _SCIENTIFIC.match(_nfkc(raw))):
         if header == "统一社会信用代码":
             raise CellError("信用代码被 Excel 转成了数字（科学计数法），请将该列设为文本后重新填写",
@@ -289,6 +300,8 @@ def _code(raw: Any, header: str) -> str:
 
 
 def _int(raw: Any, header: str) -> int:
+    if raw.__class__ is str and raw.isascii() and (text := raw.strip(_SPACES)).isdigit():
+        return int(text)
     if isinstance(raw, bool):
         raise CellError("应为整数", "must be a whole number")
     if isinstance(raw, int):
@@ -298,13 +311,19 @@ def _int(raw: Any, header: str) -> int:
             return int(raw)
         raise CellError("应为整数，不能有小数", "must be a whole number, not a decimal")
     text = _nfkc(str(raw))
-    whole = re.fullmatch(r"([+-]?\d+)(?:\.0+)?", text)  # "230.0" as a spreadsheet may write it: 230
+    whole = _WHOLE.fullmatch(text)  # "230.0" as a spreadsheet may write it: 230
     if not whole:
         raise CellError("应为整数", "must be a whole number")
     return int(whole.group(1))
 
 
 def _money(raw: Any, header: str) -> Decimal:
+    if raw.__class__ is str and raw.isascii():
+        # No unit or currency sign is ASCII; fewer than 26 characters cannot exceed Decimal's 28 digits
+        # at two decimals, and the pattern allows at most two: the checks below could not fail.
+        text = raw.strip(_SPACES)
+        if len(text) < 26 and _MONEY.match(text):
+            return Decimal(text.replace(",", "") if "," in text else text)
     if isinstance(raw, bool):
         raise CellError("应为金额（元）", "must be an amount in yuan")
     if isinstance(raw, int):
@@ -313,7 +332,7 @@ def _money(raw: Any, header: str) -> Decimal:
         amount = Decimal(repr(raw))
     else:
         text = _nfkc(str(raw))
-        if re.search(r"[万亿千]|元|¥|￥", text):
+        if _UNITS.search(text):
             raise CellError("金额列以“元”为单位，不要带“万元”等单位或符号",
                             "the column is in yuan: do not add units such as 万元 or currency signs")  # fmt: skip
         if not _MONEY.match(text):
@@ -358,7 +377,10 @@ def _bool(raw: Any, header: str) -> bool:
 
 
 def _list(raw: Any, header: str) -> list[str]:
-    return [item for item in (_strip(part) for part in re.split(r"[；;、\n]", str(raw))) if item]
+    return [item for item in (_strip(part) for part in _ITEM_SEPARATORS.split(str(raw))) if item]
+
+
+_PARSERS = {"text": _text, "code": _code, "int": _int, "money": _money, "date": _date, "bool": _bool, "list": _list}
 
 
 # --- rows ------------------------------------------------------------------------------------
@@ -376,25 +398,76 @@ def check_headers(headers: list[str]) -> list[RowProblem]:
 def parse_row(number: int, raw: dict[str, Any]) -> tuple[ParsedRow | None, list[RowProblem]]:
     """Cell-level parsing of one row. Field rules (credit-code algorithm, codes, consistency) are
     checked afterwards by the caller with the API's own schemas, so both paths agree."""
-    values: dict[str, Any] = {}
-    problems: list[RowProblem] = []
-    for header, (name, kind) in COLUMNS.items():
-        cell = raw.get(header)
+    return RowParser().parse(number, raw)
+
+
+# (header, field, parser, required) in the template's order: the enterprise's columns, then the year's.
+_FIELDS = [(header, name, _PARSERS[kind], header in REQUIRED) for header, (name, kind) in COLUMNS.items()]
+_ENTERPRISE_CELLS = _FIELDS[: len(ENTERPRISE_FIELDS)]
+_YEAR_CELLS = _FIELDS[len(ENTERPRISE_FIELDS) :]
+assert tuple(name for _, name, _, _ in _ENTERPRISE_CELLS) == ENTERPRISE_FIELDS
+_ENTERPRISE_HEADERS = tuple(header for header, _, _, _ in _ENTERPRISE_CELLS)
+_Problem = tuple[str, str | None, str, str]  # a problem without its row: column, value, zh, en
+
+
+def _parse_cells(raw: dict[str, Any], cells: list[tuple[str, str, Any, bool]], values: dict[str, Any],
+                 problems: list[_Problem]) -> None:  # fmt: skip
+    """``parse_cell`` over ``cells``, inlined (this runs for every cell of a file)."""
+    get = raw.get
+    for header, name, parser, required in cells:
+        cell = get(header)
         try:
-            values[name] = parse_cell(kind, cell, header)
+            if cell is None:
+                value = None
+            elif cell.__class__ is str:
+                value = parser(cell, header) if cell.strip(_SPACES) else None
+            elif isinstance(cell, MergedCell) or _blank(cell):
+                value = parse_cell("text", cell, header)  # a merged cell raises, a blank one is None
+            else:
+                value = parser(cell, header)
         except CellError as error:
-            problems.append(RowProblem(number, header, _shown(cell), error.zh, error.en))
+            problems.append((header, _shown(cell), error.zh, error.en))
             continue
-        if values[name] is None and header in REQUIRED:
-            problems.append(RowProblem(number, header, None, "必填项为空", "required cell is empty"))
-    if any(values.get(name) is not None for name in FINANCIAL_FIELDS) and values.get("year") is None:
-        problems.append(RowProblem(number, "财务年度", None, "填写了财务数据但缺少财务年度",
-                                   "financial figures given without the financial year"))  # fmt: skip
-    if problems:
-        return None, problems
-    enterprise = {name: values[name] for name in ENTERPRISE_FIELDS if values[name] is not None}
-    financial = {name: values[name] for name in FINANCIAL_FIELDS if values[name] is not None}
-    return ParsedRow(number, enterprise, values.get("year"), financial, values.get("version")), []
+        values[name] = value
+        if value is None and required:
+            problems.append((header, None, "必填项为空", "required cell is empty"))
+
+
+def _key_value(value: Any) -> Any:
+    # 1 == 1.0 == True: a cell's type is part of what it says.
+    return value if value is None or value.__class__ is str else (value.__class__, value, repr(value))
+
+
+class RowParser:
+    """``parse_row`` for a stream of rows: the enterprise half of a row repeats on each of its years, so
+    the enterprise cells of consecutive rows, when identical, are parsed once (same cells, same
+    outcome). The rows of one enterprise then share one ``enterprise`` dict: treat it as read-only."""
+
+    def __init__(self) -> None:
+        self._key: tuple[Any, ...] | None = None
+        self._enterprise: tuple[dict[str, Any], list[_Problem]] = ({}, [])
+
+    def parse(self, number: int, raw: dict[str, Any]) -> tuple[ParsedRow | None, list[RowProblem]]:
+        cells = tuple(map(raw.get, _ENTERPRISE_HEADERS))
+        key = cells if all(v is None or v.__class__ is str for v in cells) else tuple(map(_key_value, cells))
+        if key != self._key:
+            values: dict[str, Any] = {}
+            found: list[_Problem] = []
+            _parse_cells(raw, _ENTERPRISE_CELLS, values, found)
+            self._key = key
+            self._enterprise = ({n: v for n, v in values.items() if v is not None}, found)
+        enterprise, enterprise_problems = self._enterprise
+        values = {}
+        found = list(enterprise_problems)
+        _parse_cells(raw, _YEAR_CELLS, values, found)
+        year = values.get("year")
+        if year is None and any(values.get(name) is not None for name in FINANCIAL_FIELDS):
+            found.append(("财务年度", None, "填写了财务数据但缺少财务年度",
+                          "financial figures given without the financial year"))  # fmt: skip
+        if found:
+            return None, [RowProblem(number, *problem) for problem in found]
+        financial = {name: values[name] for name in FINANCIAL_FIELDS if values[name] is not None}
+        return ParsedRow(number, enterprise, year, financial, values.get("version"), key), []
 
 
 # --- template and export ---------------------------------------------------------------------
