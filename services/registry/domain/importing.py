@@ -29,14 +29,19 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
-from xml.etree import ElementTree
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.utils.cell import range_boundaries
+from openpyxl import Workbook
+from openpyxl.cell.text import Text
+from openpyxl.reader.excel import ExcelReader
+from openpyxl.styles.stylesheet import apply_stylesheet
+from openpyxl.utils.cell import column_index_from_string, range_boundaries
+from openpyxl.utils.datetime import from_excel, from_ISO8601
+from openpyxl.xml.functions import iterparse
 
 from shared.xlsx import restore_csv_text
 
@@ -199,14 +204,19 @@ def iter_rows_csv(handle: IO[bytes]) -> Iterator[tuple[int, dict[str, Any]]]:
 
 
 def iter_rows_xlsx(path: str) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Stream the first sheet (openpyxl read-only: the file is never loaded whole)."""
-    merged = merged_cells(path)
-    workbook = load_workbook(path, read_only=True, data_only=True)
-    try:
-        sheet = workbook.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        header = [_strip(str(h)) if h is not None else "" for h in next(rows, ())]
-        for number, values in enumerate(rows, start=2):
+    """Stream the first sheet: its XML parsed once, row by row (the file is never loaded whole).
+
+    openpyxl reads the workbook's parts (shared strings, styles, the sheets' list) and its cell rules
+    are kept (numbers, dates by style, shared and inline strings, booleans, ISO dates, errors as their
+    text; cached values, never formulas); the rows are read by a lean loop here, in the one pass (the
+    sheet's stated dimension included: openpyxl's read-only sheet parses a sheet without one whole
+    just to size it). Merged ranges are listed after the rows in the sheet's XML, so the rows must
+    know them first: ``merged_cells`` finds them with a byte scan of the inflated stream (no parse)."""
+    with _first_sheet(path) as (source, name, workbook, shared):
+        merged = merged_cells(path, name)
+        rows = _sheet_rows(source, workbook, shared)
+        header = [_strip(str(h)) if h is not None else "" for h in next(rows, (1, []))[1]]
+        for number, values in rows:
             if all(v is None or (isinstance(v, str) and not _strip(v)) for v in values):
                 continue
             raw: dict[str, Any] = dict(zip(header, values, strict=False))
@@ -214,8 +224,128 @@ def iter_rows_xlsx(path: str) -> Iterator[tuple[int, dict[str, Any]]]:
                 if (number, column) in merged:
                     raw[header_name] = MergedCell(raw.get(header_name))
             yield number, raw
+
+
+@contextmanager
+def _first_sheet(path: str) -> Iterator[tuple[IO[bytes], str, Any, list[str]]]:
+    """The first worksheet's XML stream, its part name, the workbook (epoch, date styles) and the
+    shared strings — what ``load_workbook(read_only=True)`` reads, without sizing every sheet."""
+    reader = ExcelReader(path, read_only=True, data_only=True)
+    try:
+        reader.read_manifest()
+        reader.read_strings()
+        reader.read_workbook()
+        apply_stylesheet(reader.archive, reader.wb)
+        name = next(rel.target for _, rel in reader.parser.find_sheets()
+                    if rel.target in reader.valid_files and "chartsheet" not in rel.Type)  # fmt: skip
+        with reader.archive.open(name) as source:
+            yield source, name, reader.wb, reader.shared_strings
     finally:
-        workbook.close()
+        reader.archive.close()
+
+
+def stated_rows(path: str) -> int | None:
+    """The last row the first sheet's stated dimension gives (None when it states none)."""
+    with _first_sheet(path) as (source, _, _, _):
+        for _, element in iterparse(source):
+            if element.tag == _DIMENSION:
+                return int(range_boundaries(element.get("ref", ""))[3] or 0)
+            if element.tag == _ROW:
+                return None
+    return None
+
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_ROW, _VALUE, _INLINE, _TEXT, _DIMENSION = (f"{_MAIN}{tag}" for tag in ("row", "v", "is", "t", "dimension"))
+_COLUMN_OF: dict[str, int] = {}
+
+
+def _column(coordinate: str) -> int:
+    letters = coordinate.rstrip("0123456789")
+    column = _COLUMN_OF.get(letters)
+    if column is None:
+        column = _COLUMN_OF[letters] = column_index_from_string(letters)
+    return column
+
+
+def _inline_text(element: Any) -> str:
+    """``Text.from_tree(element).content`` (openpyxl), for the plain ``<is><t>…</t></is>`` at speed."""
+    if len(element) == 1 and element[0].tag == _TEXT and not len(element[0]):
+        return element[0].text or ""
+    return str(Text.from_tree(element).content)
+
+
+def _sheet_rows(source: IO[bytes], workbook: Any, shared: list[str]) -> Iterator[tuple[int, list[Any]]]:
+    """(row number, values) from row 1, as openpyxl's read-only ``iter_rows(values_only=True)`` gives
+    them: rows missing from the XML as empty rows, each row as wide as the sheet's dimension says."""
+    epoch, date_styles, duration_styles = workbook.epoch, workbook._date_formats, workbook._timedelta_formats
+    max_row: int | None = None
+    max_col: int | None = None
+    sized = False  # a dimension counts only before the rows (where openpyxl looks for it)
+    expected = 1
+    number = 0
+    for _, element in iterparse(source):
+        tag = element.tag
+        if tag != _ROW:
+            if tag == _DIMENSION and not sized:
+                _, _, max_col, max_row = range_boundaries(element.get("ref", ""))
+                sized = True
+            continue
+        sized = True
+        attribute = element.get("r")
+        number = number + 1 if attribute is None else _row_number(attribute)
+        if max_row is not None and number > max_row:
+            break
+        cells: list[tuple[int, Any]] = []
+        column = 0
+        for cell in element:
+            kind = cell.get("t", "n")
+            coordinate = cell.get("r")
+            column = _column(coordinate) if coordinate else column + 1
+            value: Any = None if kind == "inlineStr" else (cell.findtext(_VALUE, None) or None)
+            if value is not None:
+                if kind == "n":
+                    value = float(value) if "." in value or "E" in value or "e" in value else int(value)
+                    style = int(cell.get("s", 0) or 0)
+                    if style in date_styles:
+                        try:
+                            value = from_excel(value, epoch, timedelta=style in duration_styles)
+                        except (OverflowError, ValueError):
+                            value = "#VALUE!"  # openpyxl's reading of a date beyond the calendar
+                elif kind == "s":
+                    value = shared[int(value)]
+                elif kind == "b":
+                    value = bool(int(value))
+                elif kind == "d":
+                    value = from_ISO8601(value)
+            elif kind == "inlineStr":
+                child = cell.find(_INLINE)
+                if child is not None:
+                    value = _inline_text(child)
+            cells.append((column, value))
+        element.clear()
+        while expected < number:  # rows the sheet leaves out
+            expected += 1
+            yield expected - 1, [None] * max_col if max_col else []
+        if number < expected:
+            continue
+        expected += 1
+        width = max_col or (cells[-1][0] if cells else 0)
+        values: list[Any] = [None] * width
+        for column, value in cells:
+            if 1 <= column <= width:
+                values[column - 1] = value
+        yield number, values
+
+
+def _row_number(attribute: str) -> int:
+    try:
+        return int(attribute)
+    except ValueError:
+        value = float(attribute)
+        if not value.is_integer():
+            raise ValueError(f"{attribute} is not a valid row number") from None
+        return int(value)
 
 
 @dataclass(frozen=True)
@@ -223,23 +353,37 @@ class MergedCell:
     value: Any
 
 
-def merged_cells(path: str) -> set[tuple[int, int]]:
-    """(row, column) of every non-anchor cell of a merged range on the first sheet, read from the
-    sheet XML with a streaming parser (read-only openpyxl does not report merged ranges)."""
+_MERGE_REF = re.compile(rb"<(?:[\w.-]+:)?mergeCell\b[^>]*?\bref=\"([^\"]*)\"")
+_MERGE_TAG = b"mergeCell"
+
+
+def merged_cells(path: str, sheet: str | None = None) -> set[tuple[int, int]]:
+    """(row, column) of every non-anchor cell of a merged range on the first sheet. They come after
+    the rows in the sheet's XML: the inflated stream is scanned for them as bytes (a search, not an
+    XML parse; read-only openpyxl does not report merged ranges)."""
     cells: set[tuple[int, int]] = set()
     with zipfile.ZipFile(path) as archive:
-        sheet = next((n for n in archive.namelist() if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n)), None)
+        if sheet is None:
+            sheet = next((n for n in archive.namelist() if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n)), None)
         if sheet is None:
             return cells
+        found, tail = b"", b""
         with archive.open(sheet) as stream:
-            for _, element in ElementTree.iterparse(stream):
-                if element.tag.endswith("mergeCell"):
-                    min_col, min_row, max_col, max_row = range_boundaries(element.get("ref", ""))
-                    for row in range(min_row or 0, (max_row or 0) + 1):
-                        for column in range(min_col or 0, (max_col or 0) + 1):
-                            if (row, column) != (min_row, min_col):
-                                cells.add((row, column))
-                element.clear()
+            while block := stream.read(1 << 20):
+                if found:
+                    found += block
+                    continue
+                text = tail + block
+                at = text.find(_MERGE_TAG)
+                if at >= 0:
+                    found = text[max(0, at - 64) :]
+                tail = text[-64:]
+        for match in _MERGE_REF.finditer(found):
+            min_col, min_row, max_col, max_row = range_boundaries(match.group(1).decode())
+            for row in range(min_row or 0, (max_row or 0) + 1):
+                for column in range(min_col or 0, (max_col or 0) + 1):
+                    if (row, column) != (min_row, min_col):
+                        cells.add((row, column))
     return cells
 
 

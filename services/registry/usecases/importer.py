@@ -22,7 +22,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from openpyxl import load_workbook
 from pydantic import BaseModel, ValidationError, create_model, field_validator
 from sqlalchemy import insert, update
 
@@ -39,6 +38,7 @@ from services.registry.domain.importing import (
     check_upload,
     iter_rows_csv,
     iter_rows_xlsx,
+    stated_rows,
 )
 from services.registry.persistence import bulk
 from services.registry.persistence.tables import ImportJob, ImportProblem
@@ -168,11 +168,7 @@ def count_rows(path: Path) -> int:
     if path.suffix.lower() == ".csv":
         with path.open(encoding="utf-8-sig", newline="", errors="replace") as handle:
             return max(0, sum(1 for values in csv.reader(handle) if any(v.strip() for v in values)) - 1)
-    workbook = load_workbook(str(path), read_only=True)
-    try:
-        stated = workbook.worksheets[0].max_row
-    finally:
-        workbook.close()
+    stated = stated_rows(str(path))
     return max(0, (stated if stated is not None else _row_elements(path)) - 1)
 
 
