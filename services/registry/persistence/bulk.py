@@ -81,6 +81,27 @@ class Unit:
     sent: frozenset[str]  # the enterprise cells the file filled in (blank cells leave the register as is)
     reports: dict[int, dict[str, Any]] = field(default_factory=dict)  # year → validated ``FinancialReportIn``
     versions: dict[int, int | None] = field(default_factory=dict)  # row → its version cell
+    prepared: Prepared | None = None  # what registering it would write and announce, made ahead
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """An enterprise's registration worked out ahead — in the reader, off the writer's path — from the
+    file alone: nothing in it depends on the register or the clock (``prepare_new``)."""
+
+    size_class: str | None
+    event: EnterpriseRegistered
+    data_json: str  # the event, serialised
+
+
+def prepare_new(unit: Unit) -> None:
+    """For a unit that may turn out new (no version cell): its size class and the event that
+    registering it announces, exactly as ``_write`` would build them (used only if it is new)."""
+    now = datetime.now(UTC)  # neither the size class nor the snapshot reads the times
+    values = _new_row(unit, now)
+    years = [_report_row(unit.uscc, year, report, now) for year, report in sorted(unit.reports.items())]
+    event = EnterpriseRegistered(uscc=unit.uscc, enterprise=_snapshot(values, years, [], [], _new_facts(unit)))
+    unit.prepared = Prepared(values["size_class"], event, event.model_dump_json())
 
 
 @dataclass(frozen=True)
@@ -221,9 +242,12 @@ async def _write(uow: UnitOfWork, new: list[Unit], updates: list[tuple[Unit, Map
         years = [_report_row(unit.uscc, year, report, now) for year, report in sorted(unit.reports.items())]
         new_rows.append(values)
         new_reports += years
-        events[unit.uscc] = EnterpriseRegistered(
-            uscc=unit.uscc, enterprise=_snapshot(values, years, [], [], _new_facts(unit))
-        )
+        if unit.prepared is not None:
+            events[unit.uscc] = unit.prepared.event
+        else:
+            events[unit.uscc] = EnterpriseRegistered(
+                uscc=unit.uscc, enterprise=_snapshot(values, years, [], [], _new_facts(unit))
+            )
     if updates:
         stored = await _load_aggregates(connection, [unit.uscc for unit, _ in updates])
         for unit, row in updates:
@@ -304,16 +328,19 @@ async def _emit(uow: UnitOfWork, new: list[Unit], updates: list[tuple[Unit, Mapp
     """One event per enterprise that really changed, into the unit of work's outbox."""
     started = time.perf_counter()
     emitted: list[IntegrationEvent] = []
+    data: list[str | None] = []
     for unit in new:
         if unit.uscc in landed:
             emitted.append(events[unit.uscc])
+            data.append(unit.prepared.data_json if unit.prepared is not None else None)
             written.applied.append(unit)
     for unit, row in updates:
         if unit.uscc in landed:
             emitted.append(events[unit.uscc])
+            data.append(None)
             written.applied.append(unit)
             written.versions[unit.uscc] = (row["version"], row["version"] + 1)
-    for envelope in serialised_batch(emitted, current_traceparent()):
+    for envelope in serialised_batch(emitted, current_traceparent(), data):
         uow.emit(envelope)
     written.events = len(written.applied) - len(unchanged)
     written.outbox_seconds += time.perf_counter() - started
@@ -339,8 +366,10 @@ _ID, _SUBJECT = "00000000-0000-4000-8000-000000000000", "SUBJECT"
 _SAFE = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_.:")
 
 
-def serialised_batch(events: Sequence[IntegrationEvent], traceparent: str | None = None) -> list[SerialisedEnvelope]:
-    """The envelopes of a batch's events, stamped with one time. The envelope's own attributes are
+def serialised_batch(events: Sequence[IntegrationEvent], traceparent: str | None = None,
+                     data: Sequence[str | None] | None = None) -> list[SerialisedEnvelope]:  # fmt: skip
+    """The envelopes of a batch's events, stamped with one time (``data``: an event's JSON when
+    already made, as ``event.model_dump_json()``). The envelope's own attributes are
     serialised by pydantic once per event type (a template), then only the id and the subject are
     filled in — both plain ASCII (a UUID, a credit code), which JSON writes as they are; a subject
     that is not is serialised in full."""
@@ -374,7 +403,8 @@ def serialised_batch(events: Sequence[IntegrationEvent], traceparent: str | None
             head = f"{opening}{event_id}{between}{subject}{closing}"
         else:
             head = envelope.model_dump_json(exclude={"data"})[:-1]
-        envelope._json = f'{head},"data":{event.model_dump_json()}}}'
+        made = data[index] if data is not None else None
+        envelope._json = f'{head},"data":{made if made is not None else event.model_dump_json()}}}'
         envelopes.append(envelope)
     return envelopes
 
@@ -386,10 +416,14 @@ def unit_values(enterprise: EnterpriseCreate) -> dict[str, Any]:
 
 def _new_row(unit: Unit, now: datetime) -> dict[str, Any]:
     values = dict(unit.enterprise)
-    latest = SimpleNamespace(**unit.reports[max(unit.reports)]) if unit.reports else None
+    if unit.prepared is not None:
+        size_class = unit.prepared.size_class
+    else:
+        latest = SimpleNamespace(**unit.reports[max(unit.reports)]) if unit.reports else None
+        size_class = validation.size_class(values["industry_code"], latest) if latest else None
     values |= {
         "prefecture_code": validation.prefecture_of(values["county_code"]),
-        "size_class": validation.size_class(values["industry_code"], latest) if latest else None,
+        "size_class": size_class,
         "version": 1, "created_at": now, "updated_at": now, "base_version": None,
     }  # fmt: skip
     return values
