@@ -227,13 +227,14 @@ def iter_rows_xlsx(path: str) -> Iterator[tuple[int, dict[str, Any]]]:
 
 
 @contextmanager
-def _first_sheet(path: str) -> Iterator[tuple[IO[bytes], str, Any, list[str]]]:
+def _first_sheet(path: str, strings: bool = True) -> Iterator[tuple[IO[bytes], str, Any, list[str]]]:
     """The first worksheet's XML stream, its part name, the workbook (epoch, date styles) and the
     shared strings — what ``load_workbook(read_only=True)`` reads, without sizing every sheet."""
     reader = ExcelReader(path, read_only=True, data_only=True)
     try:
         reader.read_manifest()
-        reader.read_strings()
+        if strings:
+            reader.read_strings()
         reader.read_workbook()
         apply_stylesheet(reader.archive, reader.wb)
         name = next(rel.target for _, rel in reader.parser.find_sheets()
@@ -246,7 +247,7 @@ def _first_sheet(path: str) -> Iterator[tuple[IO[bytes], str, Any, list[str]]]:
 
 def stated_rows(path: str) -> int | None:
     """The last row the first sheet's stated dimension gives (None when it states none)."""
-    with _first_sheet(path) as (source, _, _, _):
+    with _first_sheet(path, strings=False) as (source, _, _, _):
         for _, element in iterparse(source):
             if element.tag == _DIMENSION:
                 return int(range_boundaries(element.get("ref", ""))[3] or 0)
@@ -260,11 +261,8 @@ _ROW, _VALUE, _INLINE, _TEXT, _DIMENSION = (f"{_MAIN}{tag}" for tag in ("row", "
 _COLUMN_OF: dict[str, int] = {}
 
 
-def _column(coordinate: str) -> int:
-    letters = coordinate.rstrip("0123456789")
-    column = _COLUMN_OF.get(letters)
-    if column is None:
-        column = _COLUMN_OF[letters] = column_index_from_string(letters)
+def _column(letters: str) -> int:
+    column = _COLUMN_OF[letters] = column_index_from_string(letters)
     return column
 
 
@@ -279,6 +277,7 @@ def _sheet_rows(source: IO[bytes], workbook: Any, shared: list[str]) -> Iterator
     """(row number, values) from row 1, as openpyxl's read-only ``iter_rows(values_only=True)`` gives
     them: rows missing from the XML as empty rows, each row as wide as the sheet's dimension says."""
     epoch, date_styles, duration_styles = workbook.epoch, workbook._date_formats, workbook._timedelta_formats
+    column_of = _COLUMN_OF
     max_row: int | None = None
     max_col: int | None = None
     sized = False  # a dimension counts only before the rows (where openpyxl looks for it)
@@ -301,7 +300,11 @@ def _sheet_rows(source: IO[bytes], workbook: Any, shared: list[str]) -> Iterator
         for cell in element:
             kind = cell.get("t", "n")
             coordinate = cell.get("r")
-            column = _column(coordinate) if coordinate else column + 1
+            if coordinate:
+                letters = coordinate.rstrip("0123456789")
+                column = column_of.get(letters) or _column(letters)
+            else:
+                column += 1
             value: Any = None if kind == "inlineStr" else (cell.findtext(_VALUE, None) or None)
             if value is not None:
                 if kind == "n":

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import gc
+import itertools
 import logging
 import re
 import threading
@@ -160,11 +161,6 @@ def open_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         yield from iter_rows_xlsx(str(path))
 
 
-def headers_of(path: Path) -> list[str]:
-    first = next(open_rows(path), None)
-    return list(first[1]) if first else []
-
-
 def count_rows(path: Path) -> int:
     """The progress denominator. CSV: its non-blank records counted (no cell parsed). XLSX: the sheet's
     stated dimension, or its row elements counted in the raw XML (parsing the workbook twice would
@@ -232,42 +228,20 @@ async def _run_import(runtime: ServiceRuntime, job_id: str, path: Path, principa
     try:
         await asyncio.to_thread(check_upload, str(path), path.suffix.lower())
         await _set(runtime, job_id, status="running", total_rows=await asyncio.to_thread(count_rows, path))
-        header_problems = check_headers(await asyncio.to_thread(headers_of, path))
-        if header_problems:
-            await _record(runtime, job_id, ChunkOutcome(problems=header_problems))
-            await _set(runtime, job_id, status="failed", error="bad headers / 表头不符合模板", finished_at=_now())
-            return
-        next_batch = BatchReader(open_rows(path), principal, chunk_rows, prepare=not dry_run).next_batch
-        # The reader parses and validates the next batch in a thread while this task writes the last one:
-        # the database works while Python parses. (Reader processes were measured: on two shared cores,
-        # pickling the batches across costs more than the second interpreter gains.)
-        queue: asyncio.Queue[Batch | None] = asyncio.Queue(maxsize=PIPELINE_DEPTH)
-        # Versions this job moved (uscc → (version before the job, after)): a later row of the same
-        # enterprise, further down the file, still names the version the file was based on.
-        produced: dict[str, tuple[int, int]] = {}
-
-        async def produce() -> None:
-            try:
-                while (batch := await asyncio.to_thread(next_batch)) is not None:
-                    await queue.put(batch)
-            finally:
-                await queue.put(None)
-
-        producer = asyncio.create_task(produce())
-        processed = 0
+        # One reader for the whole file: the headers are those of its first row (the file is opened once).
+        rows = open_rows(path)
         try:
-            while (batch := await queue.get()) is not None:
-                timings.parse += batch.parse_seconds
-                timings.validate += batch.validate_seconds
-                timings.outbox += batch.prepare_seconds
-                await apply_batch(runtime, job_id, batch, principal, dry_run, timings, produced)
-                processed += batch.rows
+            first = await asyncio.to_thread(next, rows, None)
+            header_problems = check_headers(list(first[1]) if first else [])
+            if header_problems:
+                await _record(runtime, job_id, ChunkOutcome(problems=header_problems))
+                await _set(runtime, job_id, status="failed", error="bad headers / 表头不符合模板", finished_at=_now())
+                return
+            reader = BatchReader(itertools.chain([first] if first else [], rows), principal, chunk_rows,
+                                 prepare=not dry_run)  # fmt: skip
+            await _read_and_write(runtime, job_id, reader, principal, dry_run, timings)
         finally:
-            if not producer.done():
-                producer.cancel()
-            await asyncio.gather(producer, return_exceptions=True)
-        producer.result()  # a reading error fails the job
-        await _set(runtime, job_id, status="done", total_rows=processed, finished_at=_now())
+            await asyncio.to_thread(_close, rows)
     except ImportFileError as error:
         log.warning("import %s refused: %s", job_id, error.en)
         await _set(runtime, job_id, status="failed", error=error.reason[:500], finished_at=_now())
@@ -277,6 +251,50 @@ async def _run_import(runtime: ServiceRuntime, job_id: str, path: Path, principa
         await _set(runtime, job_id, status="failed", error=UNREADABLE.reason, finished_at=_now())
     finally:
         path.unlink(missing_ok=True)
+
+
+async def _read_and_write(runtime: ServiceRuntime, job_id: str, reader: BatchReader, principal: Principal,
+                          dry_run: bool, timings: Timings) -> None:  # fmt: skip
+    next_batch = reader.next_batch
+    # The reader parses and validates the next batch in a thread while this task writes the last one:
+    # the database works while Python parses. (Reader processes were measured: on two shared cores,
+    # pickling the batches across costs more than the second interpreter gains.)
+    queue: asyncio.Queue[Batch | None] = asyncio.Queue(maxsize=PIPELINE_DEPTH)
+    # Versions this job moved (uscc → (version before the job, after)): a later row of the same
+    # enterprise, further down the file, still names the version the file was based on.
+    produced: dict[str, tuple[int, int]] = {}
+
+    async def produce() -> None:
+        try:
+            while (batch := await asyncio.to_thread(next_batch)) is not None:
+                await queue.put(batch)
+        finally:
+            await queue.put(None)
+
+    producer = asyncio.create_task(produce())
+    processed = 0
+    try:
+        while (batch := await queue.get()) is not None:
+            timings.parse += batch.parse_seconds
+            timings.validate += batch.validate_seconds
+            timings.outbox += batch.prepare_seconds
+            await apply_batch(runtime, job_id, batch, principal, dry_run, timings, produced)
+            processed += batch.rows
+    finally:
+        if not producer.done():
+            producer.cancel()
+        await asyncio.gather(producer, return_exceptions=True)
+    producer.result()  # a reading error fails the job
+    await _set(runtime, job_id, status="done", total_rows=processed, finished_at=_now())
+
+
+def _close(rows: Iterator[Any]) -> None:
+    close = getattr(rows, "close", None)
+    try:
+        if close is not None:
+            close()
+    except ValueError:  # still running in the reader's thread (the job failed meanwhile): it ends with it
+        pass
 
 
 def _code_cell(item: tuple[int, dict[str, Any]]) -> str:
