@@ -27,7 +27,7 @@ from types import SimpleNamespace
 from typing import Any, cast
 
 from pydantic import PrivateAttr
-from sqlalchemy import JSON, Column, Integer, MetaData, Table, literal, select, true, update
+from sqlalchemy import JSON, Column, Integer, MetaData, Table, any_, bindparam, literal, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.schema import CreateTable
@@ -160,7 +160,7 @@ def not_registered(unit: Unit) -> Refusal:
 async def resolve(connection: AsyncConnection, units: Sequence[Unit], principal: Principal, lock: bool,
                   produced: Mapping[str, tuple[int, int]] | None = None) -> Plan:  # fmt: skip
     """``produced``: versions the same job already moved (uscc → (before, after))."""
-    query = select(ENTERPRISE).where(ENTERPRISE.c.uscc.in_([unit.uscc for unit in units]))
+    query = select(ENTERPRISE).where(_among(connection, ENTERPRISE.c.uscc, [unit.uscc for unit in units]))
     if lock:
         query = query.with_for_update()
     stored = {row.uscc: dict(row._mapping) for row in await connection.execute(query)}
@@ -186,6 +186,15 @@ async def resolve(connection: AsyncConnection, units: Sequence[Unit], principal:
                 continue
         plan.updates.append((unit, row))
     return plan
+
+
+def _among(connection: AsyncConnection, column: Any, values: list[str]) -> Any:
+    """``column IN (values)``; on PostgreSQL ``= ANY($1)`` with one array parameter, so that every
+    batch runs the same prepared statement (IN gets one parameter per value: a new statement, parsed
+    and planned, for each batch size)."""
+    if connection.dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=postgresql.ARRAY(column.type)))
+    return column.in_(values)
 
 
 # --- 2. write --------------------------------------------------------------------------------
@@ -447,15 +456,17 @@ class _Stored:
 
 async def _load_aggregates(connection: AsyncConnection, usccs: list[str]) -> _Stored:
     stored = _Stored({u: {} for u in usccs}, {u: [] for u in usccs}, {u: [] for u in usccs})
-    rows = await connection.execute(select(FINANCIAL).where(FINANCIAL.c.uscc.in_(usccs)))
+    rows = await connection.execute(select(FINANCIAL).where(_among(connection, FINANCIAL.c.uscc, usccs)))
     for row in rows:
         stored.financials[row.uscc][row.year] = dict(row._mapping)
     rows = await connection.execute(
-        select(RECOGNITION).where(RECOGNITION.c.uscc.in_(usccs)).order_by(RECOGNITION.c.valid_from)
+        select(RECOGNITION).where(_among(connection, RECOGNITION.c.uscc, usccs)).order_by(RECOGNITION.c.valid_from)
     )
     for row in rows:
         stored.recognitions[row.uscc].append(dict(row._mapping))
-    rows = await connection.execute(select(KEY_FIELD).where(KEY_FIELD.c.uscc.in_(usccs)).order_by(KEY_FIELD.c.code))
+    rows = await connection.execute(
+        select(KEY_FIELD).where(_among(connection, KEY_FIELD.c.uscc, usccs)).order_by(KEY_FIELD.c.code)
+    )
     for row in rows:
         stored.tags[row.uscc].append(row.code)
     return stored
