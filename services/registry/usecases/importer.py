@@ -383,7 +383,10 @@ class BatchValidator:
             # batch: a unit without a version cell may be new (one with a version can only update).
             for unit in batch.units.values():
                 if all(version is None for version in unit.versions.values()):
-                    bulk.prepare_new(unit)
+                    try:
+                        bulk.prepare_new(unit)
+                    except Exception:  # the writer builds it then, and reports the unit if it fails there
+                        log.debug("could not prepare %s ahead", unit.uscc, exc_info=True)
             batch.prepare_seconds = time.perf_counter() - validated
         return batch
 
