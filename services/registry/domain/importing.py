@@ -29,14 +29,19 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
-from xml.etree import ElementTree
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.utils.cell import range_boundaries
+from openpyxl import Workbook
+from openpyxl.cell.text import Text
+from openpyxl.reader.excel import ExcelReader
+from openpyxl.styles.stylesheet import apply_stylesheet
+from openpyxl.utils.cell import column_index_from_string, range_boundaries
+from openpyxl.utils.datetime import from_excel, from_ISO8601
+from openpyxl.xml.functions import iterparse
 
 from shared.xlsx import restore_csv_text
 
@@ -78,6 +83,9 @@ FINANCIAL_FIELDS = ("operating_revenue", "main_business_revenue", "rd_expense", 
 _SPACES = " \t\r\n\u3000\u00a0"
 _MONEY = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?$")
 _SCIENTIFIC = re.compile(r"^\d(\.\d+)?E\+?\d+$", re.IGNORECASE)
+_WHOLE = re.compile(r"([+-]?\d+)(?:\.0+)?")
+_UNITS = re.compile(r"[万亿千]|元|¥|￥")
+_ITEM_SEPARATORS = re.compile(r"[；;、\n]")
 _DATE_TEXT = re.compile(r"^(\d{4})(?:[-/.](\d{1,2})[-/.](\d{1,2})|年(\d{1,2})月(\d{1,2})日)$")
 
 
@@ -97,6 +105,8 @@ class ParsedRow:
     year: int | None
     financial: dict[str, Any] = field(default_factory=dict)
     version: int | None = None
+    # The raw enterprise cells the row was parsed from (hashable): same key, same enterprise.
+    enterprise_key: Any = field(default=None, compare=False, repr=False)
 
     @property
     def uscc(self) -> str:
@@ -188,20 +198,25 @@ def iter_rows_csv(handle: IO[bytes]) -> Iterator[tuple[int, dict[str, Any]]]:
                 yield number, dict(zip(header, (restore_csv_text(v) for v in values), strict=False))
     except UnicodeDecodeError as error:
         raise ImportFileError("CSV 文件不是 UTF-8 编码，请另存为“CSV UTF-8”",
-                              "the CSV file is not UTF-8; save it as \"CSV UTF-8\"") from error
+                              "the CSV file is not UTF-8; save it as \"CSV UTF-8\"") from error  # fmt: skip
     except csv.Error as error:
         raise ImportFileError("CSV 文件格式错误", "the CSV file is malformed") from error
 
 
 def iter_rows_xlsx(path: str) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Stream the first sheet (openpyxl read-only: the file is never loaded whole)."""
-    merged = merged_cells(path)
-    workbook = load_workbook(path, read_only=True, data_only=True)
-    try:
-        sheet = workbook.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        header = [_strip(str(h)) if h is not None else "" for h in next(rows, ())]
-        for number, values in enumerate(rows, start=2):
+    """Stream the first sheet: its XML parsed once, row by row (the file is never loaded whole).
+
+    openpyxl reads the workbook's parts (shared strings, styles, the sheets' list) and its cell rules
+    are kept (numbers, dates by style, shared and inline strings, booleans, ISO dates, errors as their
+    text; cached values, never formulas); the rows are read by a lean loop here, in the one pass (the
+    sheet's stated dimension included: openpyxl's read-only sheet parses a sheet without one whole
+    just to size it). Merged ranges are listed after the rows in the sheet's XML, so the rows must
+    know them first: ``merged_cells`` finds them with a byte scan of the inflated stream (no parse)."""
+    with _first_sheet(path) as (source, name, workbook, shared):
+        merged = merged_cells(path, name)
+        rows = _sheet_rows(source, workbook, shared)
+        header = [_strip(str(h)) if h is not None else "" for h in next(rows, (1, []))[1]]
+        for number, values in rows:
             if all(v is None or (isinstance(v, str) and not _strip(v)) for v in values):
                 continue
             raw: dict[str, Any] = dict(zip(header, values, strict=False))
@@ -209,8 +224,131 @@ def iter_rows_xlsx(path: str) -> Iterator[tuple[int, dict[str, Any]]]:
                 if (number, column) in merged:
                     raw[header_name] = MergedCell(raw.get(header_name))
             yield number, raw
+
+
+@contextmanager
+def _first_sheet(path: str, strings: bool = True) -> Iterator[tuple[IO[bytes], str, Any, list[str]]]:
+    """The first worksheet's XML stream, its part name, the workbook (epoch, date styles) and the
+    shared strings — what ``load_workbook(read_only=True)`` reads, without sizing every sheet."""
+    reader = ExcelReader(path, read_only=True, data_only=True)
+    try:
+        reader.read_manifest()
+        if strings:
+            reader.read_strings()
+        reader.read_workbook()
+        apply_stylesheet(reader.archive, reader.wb)
+        name = next(rel.target for _, rel in reader.parser.find_sheets()
+                    if rel.target in reader.valid_files and "chartsheet" not in rel.Type)  # fmt: skip
+        with reader.archive.open(name) as source:
+            yield source, name, reader.wb, reader.shared_strings
     finally:
-        workbook.close()
+        reader.archive.close()
+
+
+def stated_rows(path: str) -> int | None:
+    """The last row the first sheet's stated dimension gives (None when it states none)."""
+    with _first_sheet(path, strings=False) as (source, _, _, _):
+        for _, element in iterparse(source):
+            if element.tag == _DIMENSION:
+                return int(range_boundaries(element.get("ref", ""))[3] or 0)
+            if element.tag == _ROW:
+                return None
+    return None
+
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_ROW, _VALUE, _INLINE, _TEXT, _DIMENSION = (f"{_MAIN}{tag}" for tag in ("row", "v", "is", "t", "dimension"))
+_COLUMN_OF: dict[str, int] = {}
+
+
+def _column(letters: str) -> int:
+    column = _COLUMN_OF[letters] = column_index_from_string(letters)
+    return column
+
+
+def _inline_text(element: Any) -> str:
+    """``Text.from_tree(element).content`` (openpyxl), for the plain ``<is><t>…</t></is>`` at speed."""
+    if len(element) == 1 and element[0].tag == _TEXT and not len(element[0]):
+        return element[0].text or ""
+    return str(Text.from_tree(element).content)
+
+
+def _sheet_rows(source: IO[bytes], workbook: Any, shared: list[str]) -> Iterator[tuple[int, list[Any]]]:
+    """(row number, values) from row 1, as openpyxl's read-only ``iter_rows(values_only=True)`` gives
+    them: rows missing from the XML as empty rows, each row as wide as the sheet's dimension says."""
+    epoch, date_styles, duration_styles = workbook.epoch, workbook._date_formats, workbook._timedelta_formats
+    column_of = _COLUMN_OF
+    max_row: int | None = None
+    max_col: int | None = None
+    sized = False  # a dimension counts only before the rows (where openpyxl looks for it)
+    expected = 1
+    number = 0
+    for _, element in iterparse(source):
+        tag = element.tag
+        if tag != _ROW:
+            if tag == _DIMENSION and not sized:
+                _, _, max_col, max_row = range_boundaries(element.get("ref", ""))
+                sized = True
+            continue
+        sized = True
+        attribute = element.get("r")
+        number = number + 1 if attribute is None else _row_number(attribute)
+        if max_row is not None and number > max_row:
+            break
+        cells: list[tuple[int, Any]] = []
+        column = 0
+        for cell in element:
+            kind = cell.get("t", "n")
+            coordinate = cell.get("r")
+            if coordinate:
+                letters = coordinate.rstrip("0123456789")
+                column = column_of.get(letters) or _column(letters)
+            else:
+                column += 1
+            value: Any = None if kind == "inlineStr" else (cell.findtext(_VALUE, None) or None)
+            if value is not None:
+                if kind == "n":
+                    value = float(value) if "." in value or "E" in value or "e" in value else int(value)
+                    style = int(cell.get("s", 0) or 0)
+                    if style in date_styles:
+                        try:
+                            value = from_excel(value, epoch, timedelta=style in duration_styles)
+                        except (OverflowError, ValueError):
+                            value = "#VALUE!"  # openpyxl's reading of a date beyond the calendar
+                elif kind == "s":
+                    value = shared[int(value)]
+                elif kind == "b":
+                    value = bool(int(value))
+                elif kind == "d":
+                    value = from_ISO8601(value)
+            elif kind == "inlineStr":
+                child = cell.find(_INLINE)
+                if child is not None:
+                    value = _inline_text(child)
+            cells.append((column, value))
+        element.clear()
+        while expected < number:  # rows the sheet leaves out
+            expected += 1
+            yield expected - 1, [None] * max_col if max_col else []
+        if number < expected:
+            continue
+        expected += 1
+        width = max_col or (cells[-1][0] if cells else 0)
+        values: list[Any] = [None] * width
+        for column, value in cells:
+            if 1 <= column <= width:
+                values[column - 1] = value
+        yield number, values
+
+
+def _row_number(attribute: str) -> int:
+    try:
+        return int(attribute)
+    except ValueError:
+        value = float(attribute)
+        if not value.is_integer():
+            raise ValueError(f"{attribute} is not a valid row number") from None
+        return int(value)
 
 
 @dataclass(frozen=True)
@@ -218,23 +356,37 @@ class MergedCell:
     value: Any
 
 
-def merged_cells(path: str) -> set[tuple[int, int]]:
-    """(row, column) of every non-anchor cell of a merged range on the first sheet, read from the
-    sheet XML with a streaming parser (read-only openpyxl does not report merged ranges)."""
+_MERGE_REF = re.compile(rb"<(?:[\w.-]+:)?mergeCell\b[^>]*?\bref=\"([^\"]*)\"")
+_MERGE_TAG = b"mergeCell"
+
+
+def merged_cells(path: str, sheet: str | None = None) -> set[tuple[int, int]]:
+    """(row, column) of every non-anchor cell of a merged range on the first sheet. They come after
+    the rows in the sheet's XML: the inflated stream is scanned for them as bytes (a search, not an
+    XML parse; read-only openpyxl does not report merged ranges)."""
     cells: set[tuple[int, int]] = set()
     with zipfile.ZipFile(path) as archive:
-        sheet = next((n for n in archive.namelist() if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n)), None)
+        if sheet is None:
+            sheet = next((n for n in archive.namelist() if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n)), None)
         if sheet is None:
             return cells
+        found, tail = b"", b""
         with archive.open(sheet) as stream:
-            for _, element in ElementTree.iterparse(stream):
-                if element.tag.endswith("mergeCell"):
-                    min_col, min_row, max_col, max_row = range_boundaries(element.get("ref", ""))
-                    for row in range(min_row or 0, (max_row or 0) + 1):
-                        for column in range(min_col or 0, (max_col or 0) + 1):
-                            if (row, column) != (min_row, min_col):
-                                cells.add((row, column))
-                element.clear()
+            while block := stream.read(1 << 20):
+                if found:
+                    found += block
+                    continue
+                text = tail + block
+                at = text.find(_MERGE_TAG)
+                if at >= 0:
+                    found = text[max(0, at - 64) :]
+                tail = text[-64:]
+        for match in _MERGE_REF.finditer(found):
+            min_col, min_row, max_col, max_row = range_boundaries(match.group(1).decode())
+            for row in range(min_row or 0, (max_row or 0) + 1):
+                for column in range(min_col or 0, (max_col or 0) + 1):
+                    if (row, column) != (min_row, min_col):
+                        cells.add((row, column))
     return cells
 
 
@@ -262,14 +414,16 @@ def _blank(raw: Any) -> bool:
 
 
 def parse_cell(kind: str, raw: Any, header: str) -> Any:
+    if raw is None:
+        return None
+    if raw.__class__ is str:  # the common case (every CSV cell): no isinstance chain
+        return _PARSERS[kind](raw, header) if raw.strip(_SPACES) else None
     if isinstance(raw, MergedCell):
         raise CellError("单元格位于合并单元格区域内，请取消合并并逐行填写",
                         "cell lies inside a merged range; unmerge and fill every row")  # fmt: skip
     if _blank(raw):
         return None
-    parser = {"text": _text, "code": _code, "int": _int, "money": _money, "date": _date, "bool": _bool,
-              "list": _list}[kind]  # fmt: skip
-    return parser(raw, header)
+    return _PARSERS[kind](raw, header)
 
 
 def _text(raw: Any, header: str) -> str:
@@ -277,6 +431,10 @@ def _text(raw: Any, header: str) -> str:
 
 
 def _code(raw: Any, header: str) -> str:
+    if raw.__class__ is str and raw.isascii():
+        text = raw.strip(_SPACES)
+        if "E" not in text and "e" not in text:
+            return text
     if isinstance(raw, float) or (isinstance(raw, str) and _SCIENTIFIC.match(_nfkc(raw))):
         if header == "统一社会信用代码":
             raise CellError("信用代码被 Excel 转成了数字（科学计数法），请将该列设为文本后重新填写",
@@ -289,6 +447,8 @@ def _code(raw: Any, header: str) -> str:
 
 
 def _int(raw: Any, header: str) -> int:
+    if raw.__class__ is str and raw.isascii() and (text := raw.strip(_SPACES)).isdigit():
+        return int(text)
     if isinstance(raw, bool):
         raise CellError("应为整数", "must be a whole number")
     if isinstance(raw, int):
@@ -298,13 +458,19 @@ def _int(raw: Any, header: str) -> int:
             return int(raw)
         raise CellError("应为整数，不能有小数", "must be a whole number, not a decimal")
     text = _nfkc(str(raw))
-    whole = re.fullmatch(r"([+-]?\d+)(?:\.0+)?", text)  # "230.0" as a spreadsheet may write it: 230
+    whole = _WHOLE.fullmatch(text)  # "230.0" as a spreadsheet may write it: 230
     if not whole:
         raise CellError("应为整数", "must be a whole number")
     return int(whole.group(1))
 
 
 def _money(raw: Any, header: str) -> Decimal:
+    if raw.__class__ is str and raw.isascii():
+        # No unit or currency sign is ASCII; fewer than 26 characters cannot exceed Decimal's 28 digits
+        # at two decimals, and the pattern allows at most two: the checks below could not fail.
+        text = raw.strip(_SPACES)
+        if len(text) < 26 and _MONEY.match(text):
+            return Decimal(text.replace(",", "") if "," in text else text)
     if isinstance(raw, bool):
         raise CellError("应为金额（元）", "must be an amount in yuan")
     if isinstance(raw, int):
@@ -313,7 +479,7 @@ def _money(raw: Any, header: str) -> Decimal:
         amount = Decimal(repr(raw))
     else:
         text = _nfkc(str(raw))
-        if re.search(r"[万亿千]|元|¥|￥", text):
+        if _UNITS.search(text):
             raise CellError("金额列以“元”为单位，不要带“万元”等单位或符号",
                             "the column is in yuan: do not add units such as 万元 or currency signs")  # fmt: skip
         if not _MONEY.match(text):
@@ -358,7 +524,10 @@ def _bool(raw: Any, header: str) -> bool:
 
 
 def _list(raw: Any, header: str) -> list[str]:
-    return [item for item in (_strip(part) for part in re.split(r"[；;、\n]", str(raw))) if item]
+    return [item for item in (_strip(part) for part in _ITEM_SEPARATORS.split(str(raw))) if item]
+
+
+_PARSERS = {"text": _text, "code": _code, "int": _int, "money": _money, "date": _date, "bool": _bool, "list": _list}
 
 
 # --- rows ------------------------------------------------------------------------------------
@@ -376,25 +545,76 @@ def check_headers(headers: list[str]) -> list[RowProblem]:
 def parse_row(number: int, raw: dict[str, Any]) -> tuple[ParsedRow | None, list[RowProblem]]:
     """Cell-level parsing of one row. Field rules (credit-code algorithm, codes, consistency) are
     checked afterwards by the caller with the API's own schemas, so both paths agree."""
-    values: dict[str, Any] = {}
-    problems: list[RowProblem] = []
-    for header, (name, kind) in COLUMNS.items():
-        cell = raw.get(header)
+    return RowParser().parse(number, raw)
+
+
+# (header, field, parser, required) in the template's order: the enterprise's columns, then the year's.
+_FIELDS = [(header, name, _PARSERS[kind], header in REQUIRED) for header, (name, kind) in COLUMNS.items()]
+_ENTERPRISE_CELLS = _FIELDS[: len(ENTERPRISE_FIELDS)]
+_YEAR_CELLS = _FIELDS[len(ENTERPRISE_FIELDS) :]
+assert tuple(name for _, name, _, _ in _ENTERPRISE_CELLS) == ENTERPRISE_FIELDS
+_ENTERPRISE_HEADERS = tuple(header for header, _, _, _ in _ENTERPRISE_CELLS)
+_Problem = tuple[str, str | None, str, str]  # a problem without its row: column, value, zh, en
+
+
+def _parse_cells(raw: dict[str, Any], cells: list[tuple[str, str, Any, bool]], values: dict[str, Any],
+                 problems: list[_Problem]) -> None:  # fmt: skip
+    """``parse_cell`` over ``cells``, inlined (this runs for every cell of a file)."""
+    get = raw.get
+    for header, name, parser, required in cells:
+        cell = get(header)
         try:
-            values[name] = parse_cell(kind, cell, header)
+            if cell is None:
+                value = None
+            elif cell.__class__ is str:
+                value = parser(cell, header) if cell.strip(_SPACES) else None
+            elif isinstance(cell, MergedCell) or _blank(cell):
+                value = parse_cell("text", cell, header)  # a merged cell raises, a blank one is None
+            else:
+                value = parser(cell, header)
         except CellError as error:
-            problems.append(RowProblem(number, header, _shown(cell), error.zh, error.en))
+            problems.append((header, _shown(cell), error.zh, error.en))
             continue
-        if values[name] is None and header in REQUIRED:
-            problems.append(RowProblem(number, header, None, "必填项为空", "required cell is empty"))
-    if any(values.get(name) is not None for name in FINANCIAL_FIELDS) and values.get("year") is None:
-        problems.append(RowProblem(number, "财务年度", None, "填写了财务数据但缺少财务年度",
-                                   "financial figures given without the financial year"))  # fmt: skip
-    if problems:
-        return None, problems
-    enterprise = {name: values[name] for name in ENTERPRISE_FIELDS if values[name] is not None}
-    financial = {name: values[name] for name in FINANCIAL_FIELDS if values[name] is not None}
-    return ParsedRow(number, enterprise, values.get("year"), financial, values.get("version")), []
+        values[name] = value
+        if value is None and required:
+            problems.append((header, None, "必填项为空", "required cell is empty"))
+
+
+def _key_value(value: Any) -> Any:
+    # 1 == 1.0 == True: a cell's type is part of what it says.
+    return value if value is None or value.__class__ is str else (value.__class__, value, repr(value))
+
+
+class RowParser:
+    """``parse_row`` for a stream of rows: the enterprise half of a row repeats on each of its years, so
+    the enterprise cells of consecutive rows, when identical, are parsed once (same cells, same
+    outcome). The rows of one enterprise then share one ``enterprise`` dict: treat it as read-only."""
+
+    def __init__(self) -> None:
+        self._key: tuple[Any, ...] | None = None
+        self._enterprise: tuple[dict[str, Any], list[_Problem]] = ({}, [])
+
+    def parse(self, number: int, raw: dict[str, Any]) -> tuple[ParsedRow | None, list[RowProblem]]:
+        cells = tuple(map(raw.get, _ENTERPRISE_HEADERS))
+        key = cells if all(v is None or v.__class__ is str for v in cells) else tuple(map(_key_value, cells))
+        if key != self._key:
+            values: dict[str, Any] = {}
+            found: list[_Problem] = []
+            _parse_cells(raw, _ENTERPRISE_CELLS, values, found)
+            self._key = key
+            self._enterprise = ({n: v for n, v in values.items() if v is not None}, found)
+        enterprise, enterprise_problems = self._enterprise
+        values = {}
+        found = list(enterprise_problems)
+        _parse_cells(raw, _YEAR_CELLS, values, found)
+        year = values.get("year")
+        if year is None and any(values.get(name) is not None for name in FINANCIAL_FIELDS):
+            found.append(("财务年度", None, "填写了财务数据但缺少财务年度",
+                          "financial figures given without the financial year"))  # fmt: skip
+        if found:
+            return None, [RowProblem(number, *problem) for problem in found]
+        financial = {name: values[name] for name in FINANCIAL_FIELDS if values[name] is not None}
+        return ParsedRow(number, enterprise, year, financial, values.get("version"), key), []
 
 
 # --- template and export ---------------------------------------------------------------------

@@ -17,15 +17,17 @@ object and savepoint per enterprise.
 
 from __future__ import annotations
 
+import os
 import time
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any, cast
 
 from pydantic import PrivateAttr
-from sqlalchemy import JSON, Column, Integer, MetaData, Table, literal, select, true, update
+from sqlalchemy import JSON, Column, Integer, MetaData, Table, any_, bindparam, literal, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.schema import CreateTable
@@ -79,6 +81,27 @@ class Unit:
     sent: frozenset[str]  # the enterprise cells the file filled in (blank cells leave the register as is)
     reports: dict[int, dict[str, Any]] = field(default_factory=dict)  # year → validated ``FinancialReportIn``
     versions: dict[int, int | None] = field(default_factory=dict)  # row → its version cell
+    prepared: Prepared | None = None  # what registering it would write and announce, made ahead
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """An enterprise's registration worked out ahead — in the reader, off the writer's path — from the
+    file alone: nothing in it depends on the register or the clock (``prepare_new``)."""
+
+    size_class: str | None
+    event: EnterpriseRegistered
+    data_json: str  # the event, serialised
+
+
+def prepare_new(unit: Unit) -> None:
+    """For a unit that may turn out new (no version cell): its size class and the event that
+    registering it announces, exactly as ``_write`` would build them (used only if it is new)."""
+    now = datetime.now(UTC)  # neither the size class nor the snapshot reads the times
+    values = _new_row(unit, now)
+    years = [_report_row(unit.uscc, year, report, now) for year, report in sorted(unit.reports.items())]
+    event = EnterpriseRegistered(uscc=unit.uscc, enterprise=_snapshot(values, years, [], [], _new_facts(unit)))
+    unit.prepared = Prepared(values["size_class"], event, event.model_dump_json())
 
 
 @dataclass(frozen=True)
@@ -137,7 +160,7 @@ def not_registered(unit: Unit) -> Refusal:
 async def resolve(connection: AsyncConnection, units: Sequence[Unit], principal: Principal, lock: bool,
                   produced: Mapping[str, tuple[int, int]] | None = None) -> Plan:  # fmt: skip
     """``produced``: versions the same job already moved (uscc → (before, after))."""
-    query = select(ENTERPRISE).where(ENTERPRISE.c.uscc.in_([unit.uscc for unit in units]))
+    query = select(ENTERPRISE).where(_among(connection, ENTERPRISE.c.uscc, [unit.uscc for unit in units]))
     if lock:
         query = query.with_for_update()
     stored = {row.uscc: dict(row._mapping) for row in await connection.execute(query)}
@@ -163,6 +186,15 @@ async def resolve(connection: AsyncConnection, units: Sequence[Unit], principal:
                 continue
         plan.updates.append((unit, row))
     return plan
+
+
+def _among(connection: AsyncConnection, column: Any, values: list[str]) -> Any:
+    """``column IN (values)``; on PostgreSQL ``= ANY($1)`` with one array parameter, so that every
+    batch runs the same prepared statement (IN gets one parameter per value: a new statement, parsed
+    and planned, for each batch size)."""
+    if connection.dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=postgresql.ARRAY(column.type)))
+    return column.in_(values)
 
 
 # --- 2. write --------------------------------------------------------------------------------
@@ -219,9 +251,12 @@ async def _write(uow: UnitOfWork, new: list[Unit], updates: list[tuple[Unit, Map
         years = [_report_row(unit.uscc, year, report, now) for year, report in sorted(unit.reports.items())]
         new_rows.append(values)
         new_reports += years
-        events[unit.uscc] = EnterpriseRegistered(
-            uscc=unit.uscc, enterprise=_snapshot(values, years, [], [], _new_facts(unit))
-        )
+        if unit.prepared is not None:
+            events[unit.uscc] = unit.prepared.event
+        else:
+            events[unit.uscc] = EnterpriseRegistered(
+                uscc=unit.uscc, enterprise=_snapshot(values, years, [], [], _new_facts(unit))
+            )
     if updates:
         stored = await _load_aggregates(connection, [unit.uscc for unit, _ in updates])
         for unit, row in updates:
@@ -236,7 +271,7 @@ async def _write(uow: UnitOfWork, new: list[Unit], updates: list[tuple[Unit, Map
     written = Written(applied=unchanged)
     landed: set[str] = set()
     if direct:
-        await append_rows(connection, ENTERPRISE, [row | DEFAULT_JSON for row in new_rows], [*STAGED, *DEFAULT_JSON])
+        await append_rows(connection, ENTERPRISE, new_rows, STAGED, constants=DEFAULT_JSON)
         await append_rows(connection, FINANCIAL, new_reports, [c.name for c in FINANCIAL.columns])
         landed |= {unit.uscc for unit in new}
     else:
@@ -301,16 +336,21 @@ async def _emit(uow: UnitOfWork, new: list[Unit], updates: list[tuple[Unit, Mapp
                 unchanged: list[Unit]) -> Written:  # fmt: skip
     """One event per enterprise that really changed, into the unit of work's outbox."""
     started = time.perf_counter()
-    traceparent = current_traceparent()
+    emitted: list[IntegrationEvent] = []
+    data: list[str | None] = []
     for unit in new:
         if unit.uscc in landed:
-            uow.emit(serialised(events[unit.uscc], traceparent))
+            emitted.append(events[unit.uscc])
+            data.append(unit.prepared.data_json if unit.prepared is not None else None)
             written.applied.append(unit)
     for unit, row in updates:
         if unit.uscc in landed:
-            uow.emit(serialised(events[unit.uscc], traceparent))
+            emitted.append(events[unit.uscc])
+            data.append(None)
             written.applied.append(unit)
             written.versions[unit.uscc] = (row["version"], row["version"] + 1)
+    for envelope in serialised_batch(emitted, current_traceparent(), data):
+        uow.emit(envelope)
     written.events = len(written.applied) - len(unchanged)
     written.outbox_seconds += time.perf_counter() - started
     return written
@@ -328,13 +368,54 @@ class SerialisedEnvelope(Envelope):
 
 
 def serialised(event: IntegrationEvent, traceparent: str | None = None) -> SerialisedEnvelope:
-    subject = str(getattr(event, event.SUBJECT_FIELD))
-    envelope = SerialisedEnvelope(
-        source=f"/srdi/{event.SOURCE}", type=event.TYPE, subject=subject, traceparent=traceparent, data={}
-    )
-    head = envelope.model_dump_json(exclude={"data"})
-    envelope._json = f'{head[:-1]},"data":{event.model_dump_json()}}}'
-    return envelope
+    return serialised_batch([event], traceparent)[0]
+
+
+_ID, _SUBJECT = "00000000-0000-4000-8000-000000000000", "SUBJECT"
+_SAFE = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_.:")
+
+
+def serialised_batch(events: Sequence[IntegrationEvent], traceparent: str | None = None,
+                     data: Sequence[str | None] | None = None) -> list[SerialisedEnvelope]:  # fmt: skip
+    """The envelopes of a batch's events, stamped with one time (``data``: an event's JSON when
+    already made, as ``event.model_dump_json()``). The envelope's own attributes are
+    serialised by pydantic once per event type (a template), then only the id and the subject are
+    filled in — both plain ASCII (a UUID, a credit code), which JSON writes as they are; a subject
+    that is not is serialised in full."""
+    now = datetime.now(UTC)
+    ids = os.urandom(16 * len(events))  # one system call for the batch's ids
+    templates: dict[tuple[str, str], tuple[str, str, str]] = {}
+    envelopes = []
+    for index, event in enumerate(events):
+        subject = str(getattr(event, event.SUBJECT_FIELD))
+        source = f"/srdi/{event.SOURCE}"
+        event_id = str(uuid.UUID(bytes=ids[16 * index : 16 * index + 16], version=4))
+        envelope = SerialisedEnvelope.model_construct(
+            id=event_id, source=source, type=event.TYPE, subject=subject, time=now, traceparent=traceparent, data={}
+        )
+        if _SAFE.issuperset(subject):
+            template = templates.get((source, event.TYPE))
+            if template is None:
+                shape = SerialisedEnvelope.model_construct(
+                    id=_ID,
+                    source=source,
+                    type=event.TYPE,
+                    subject=_SUBJECT,
+                    time=now,
+                    traceparent=traceparent,
+                    data={},
+                ).model_dump_json(exclude={"data"})
+                before, _, after = shape[:-1].partition(f'"{_ID}"')
+                middle, _, end = after.partition(f'"{_SUBJECT}"')
+                template = templates[(source, event.TYPE)] = (f'{before}"', f'"{middle}"', f'"{end}')
+            opening, between, closing = template
+            head = f"{opening}{event_id}{between}{subject}{closing}"
+        else:
+            head = envelope.model_dump_json(exclude={"data"})[:-1]
+        made = data[index] if data is not None else None
+        envelope._json = f'{head},"data":{made if made is not None else event.model_dump_json()}}}'
+        envelopes.append(envelope)
+    return envelopes
 
 
 def unit_values(enterprise: EnterpriseCreate) -> dict[str, Any]:
@@ -344,10 +425,14 @@ def unit_values(enterprise: EnterpriseCreate) -> dict[str, Any]:
 
 def _new_row(unit: Unit, now: datetime) -> dict[str, Any]:
     values = dict(unit.enterprise)
-    latest = SimpleNamespace(**unit.reports[max(unit.reports)]) if unit.reports else None
+    if unit.prepared is not None:
+        size_class = unit.prepared.size_class
+    else:
+        latest = SimpleNamespace(**unit.reports[max(unit.reports)]) if unit.reports else None
+        size_class = validation.size_class(values["industry_code"], latest) if latest else None
     values |= {
         "prefecture_code": validation.prefecture_of(values["county_code"]),
-        "size_class": validation.size_class(values["industry_code"], latest) if latest else None,
+        "size_class": size_class,
         "version": 1, "created_at": now, "updated_at": now, "base_version": None,
     }  # fmt: skip
     return values
@@ -371,15 +456,17 @@ class _Stored:
 
 async def _load_aggregates(connection: AsyncConnection, usccs: list[str]) -> _Stored:
     stored = _Stored({u: {} for u in usccs}, {u: [] for u in usccs}, {u: [] for u in usccs})
-    rows = await connection.execute(select(FINANCIAL).where(FINANCIAL.c.uscc.in_(usccs)))
+    rows = await connection.execute(select(FINANCIAL).where(_among(connection, FINANCIAL.c.uscc, usccs)))
     for row in rows:
         stored.financials[row.uscc][row.year] = dict(row._mapping)
     rows = await connection.execute(
-        select(RECOGNITION).where(RECOGNITION.c.uscc.in_(usccs)).order_by(RECOGNITION.c.valid_from)
+        select(RECOGNITION).where(_among(connection, RECOGNITION.c.uscc, usccs)).order_by(RECOGNITION.c.valid_from)
     )
     for row in rows:
         stored.recognitions[row.uscc].append(dict(row._mapping))
-    rows = await connection.execute(select(KEY_FIELD).where(KEY_FIELD.c.uscc.in_(usccs)).order_by(KEY_FIELD.c.code))
+    rows = await connection.execute(
+        select(KEY_FIELD).where(_among(connection, KEY_FIELD.c.uscc, usccs)).order_by(KEY_FIELD.c.code)
+    )
     for row in rows:
         stored.tags[row.uscc].append(row.code)
     return stored
@@ -421,9 +508,7 @@ def _change(
     snapshot = _snapshot(merged, all_years, stored.recognitions[unit.uscc], stored.tags[unit.uscc], facts)
     event: IntegrationEvent
     if not changed and len(years) == 1:
-        event = FinancialsReported(
-            uscc=unit.uscc, year=years[0]["year"], report=_year(years[0]), enterprise=snapshot
-        )
+        event = FinancialsReported(uscc=unit.uscc, year=years[0]["year"], report=_year(years[0]), enterprise=snapshot)
     else:
         fields = sorted(changed + (["financials"] if years else []))
         event = EnterpriseUpdated(uscc=unit.uscc, changed_fields=fields, enterprise=snapshot)

@@ -11,45 +11,100 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import gc
+import itertools
 import logging
 import re
+import threading
 import time
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from openpyxl import load_workbook
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError, create_model, field_validator
 from sqlalchemy import insert, update
 
 from services.registry.api.schemas import EnterpriseCreate, FinancialReportIn
 from services.registry.domain.importing import (
+    ENTERPRISE_FIELDS,
     HEADER_OF,
     UNREADABLE,
     ImportFileError,
     ParsedRow,
+    RowParser,
     RowProblem,
     check_headers,
     check_upload,
     iter_rows_csv,
     iter_rows_xlsx,
-    parse_row,
+    stated_rows,
 )
 from services.registry.persistence import bulk
 from services.registry.persistence.tables import ImportJob, ImportProblem
 from services.registry.usecases import access, validation
 from shared.errors import DomainError
 from shared.identity import Principal
+from shared.money import CENT, MAX_YUAN
 from shared.problems import Problem
 from shared.service import ServiceRuntime
 from shared.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-CheckedRow = tuple[ParsedRow, EnterpriseCreate, FinancialReportIn | None]
+CheckedRow = tuple[ParsedRow, Any, dict[str, Any] | None]  # the row, its enterprise (validated), its year
+
+
+def _template_schema() -> type[BaseModel]:
+    """``EnterpriseCreate`` cut to the template's columns: the same fields (types, constraints) and the
+    same field validators, without building the defaults of the facts a template never carries (the
+    nested models cost more than the checks). Same cells in, same verdict and errors out."""
+    validators: dict[str, Any] = {}
+    for name, decorator in EnterpriseCreate.__pydantic_decorators__.field_validators.items():
+        fields = [f for f in decorator.info.fields if f in ENTERPRISE_FIELDS]
+        if fields:
+            function = getattr(decorator.func, "__func__", decorator.func)  # unbound from EnterpriseCreate
+            validators[name] = field_validator(*fields, mode=decorator.info.mode)(function)
+    assert not EnterpriseCreate.__pydantic_decorators__.model_validators, "validate with EnterpriseCreate itself"
+    columns: dict[str, Any] = {name: (info.annotation, info) for name, info in EnterpriseCreate.model_fields.items()
+                               if name in ENTERPRISE_FIELDS}  # fmt: skip
+    return create_model("TemplateEnterprise", __config__=EnterpriseCreate.model_config, __validators__=validators,
+                        **columns)  # fmt: skip
+
+
+TEMPLATE_ENTERPRISE: Any = _template_schema()  # validates like EnterpriseCreate (its fields typed)
+_MONEY_FIELDS = ("operating_revenue", "main_business_revenue", "rd_expense", "total_assets", "total_liabilities",
+                 "new_equity_financing")  # fmt: skip
+_REPORT_DEFAULTS = dict.fromkeys(FinancialReportIn.model_fields)
+assert set(_REPORT_DEFAULTS) == {*_MONEY_FIELDS, "net_profit", "employees", "rd_staff", "audited"}
+
+
+def report_as_is(financial: dict[str, Any]) -> dict[str, Any] | None:
+    """``FinancialReportIn.model_validate(financial).model_dump()`` when the schema would take every value
+    as it is (the importer's cells: Decimal, int, bool within the schema's bounds); None when in doubt —
+    then the schema itself decides and names the problem. Per row, this is most of validation's time."""
+    for name, value in financial.items():
+        if name == "employees" or name == "rd_staff":
+            if value.__class__ is not int or not 0 <= value <= 10_000_000:
+                return None
+        elif name == "audited":
+            if value.__class__ is not bool:
+                return None
+        elif (value.__class__ is not Decimal or not value.is_finite() or abs(value) > MAX_YUAN
+              or value != value.quantize(CENT) or (name != "net_profit" and value < 0)):  # fmt: skip
+            return None
+    revenue, main = financial.get("operating_revenue"), financial.get("main_business_revenue")
+    if revenue is not None and main is not None and main > revenue:
+        return None
+    employees, rd_staff = financial.get("employees"), financial.get("rd_staff")
+    if employees is not None and rd_staff is not None and rd_staff > employees:
+        return None
+    return _REPORT_DEFAULTS | financial
+
 
 # Rows kept in the pipeline between the reader thread and the writer: two batches, whatever the file's size.
 PIPELINE_DEPTH = 2
@@ -92,6 +147,7 @@ class Batch:
     problems: list[RowProblem] = field(default_factory=list)
     parse_seconds: float = 0.0
     validate_seconds: float = 0.0
+    prepare_seconds: float = 0.0  # events worked out ahead (``bulk.prepare_new``)
 
 
 def open_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -105,11 +161,6 @@ def open_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         yield from iter_rows_xlsx(str(path))
 
 
-def headers_of(path: Path) -> list[str]:
-    first = next(open_rows(path), None)
-    return list(first[1]) if first else []
-
-
 def count_rows(path: Path) -> int:
     """The progress denominator. CSV: its non-blank records counted (no cell parsed). XLSX: the sheet's
     stated dimension, or its row elements counted in the raw XML (parsing the workbook twice would
@@ -117,11 +168,7 @@ def count_rows(path: Path) -> int:
     if path.suffix.lower() == ".csv":
         with path.open(encoding="utf-8-sig", newline="", errors="replace") as handle:
             return max(0, sum(1 for values in csv.reader(handle) if any(v.strip() for v in values)) - 1)
-    workbook = load_workbook(str(path), read_only=True)
-    try:
-        stated = workbook.worksheets[0].max_row
-    finally:
-        workbook.close()
+    stated = stated_rows(str(path))
     return max(0, (stated if stated is not None else _row_elements(path)) - 1)
 
 
@@ -140,47 +187,61 @@ def _row_elements(path: Path) -> int:
         return count + len(_ROW_TAG.findall(tail))
 
 
+# While an import runs, the collector's young generation is collected every this many net allocations
+# (Python's default: 700). An import allocates millions of short-lived rows, cells and records, freed
+# by reference counting as they go; at the default, every ~70,000 of them trigger a full collection
+# that walks the whole process heap — a quarter of a 100,000-row import's CPU, growing with the heap.
+# Garbage with cycles is still collected, just in larger steps.
+IMPORT_GC_THRESHOLD = 50_000
+_collector_lock = threading.Lock()
+_collector_users = 0
+_collector_saved: tuple[int, int, int] | None = None
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Raise the collector's young threshold for the duration (shared by concurrent imports: the
+    process's own thresholds come back when the last one ends)."""
+    global _collector_users, _collector_saved
+    with _collector_lock:
+        if _collector_users == 0:
+            _collector_saved = gc.get_threshold()
+            gc.set_threshold(max(_collector_saved[0], IMPORT_GC_THRESHOLD), *_collector_saved[1:])
+        _collector_users += 1
+    try:
+        yield
+    finally:
+        with _collector_lock:
+            _collector_users -= 1
+            if _collector_users == 0 and _collector_saved is not None:
+                gc.set_threshold(*_collector_saved)
+
+
 async def run_import(runtime: ServiceRuntime, job_id: str, path: Path, principal: Principal, dry_run: bool,
                      chunk_rows: int = 500, timings: Timings | None = None) -> None:  # fmt: skip
-    timings = timings or Timings()
+    with fewer_collections():
+        await _run_import(runtime, job_id, path, principal, dry_run, chunk_rows, timings or Timings())
+
+
+async def _run_import(runtime: ServiceRuntime, job_id: str, path: Path, principal: Principal, dry_run: bool,
+                      chunk_rows: int, timings: Timings) -> None:  # fmt: skip
     try:
         await asyncio.to_thread(check_upload, str(path), path.suffix.lower())
         await _set(runtime, job_id, status="running", total_rows=await asyncio.to_thread(count_rows, path))
-        header_problems = check_headers(await asyncio.to_thread(headers_of, path))
-        if header_problems:
-            await _record(runtime, job_id, ChunkOutcome(problems=header_problems))
-            await _set(runtime, job_id, status="failed", error="bad headers / 表头不符合模板", finished_at=_now())
-            return
-        next_batch = BatchReader(open_rows(path), principal, chunk_rows).next_batch
-        # The reader parses and validates the next batch in a thread while this task writes the last one:
-        # the database works while Python parses. (Reader processes were measured: on two shared cores,
-        # pickling the batches across costs more than the second interpreter gains.)
-        queue: asyncio.Queue[Batch | None] = asyncio.Queue(maxsize=PIPELINE_DEPTH)
-        # Versions this job moved (uscc → (version before the job, after)): a later row of the same
-        # enterprise, further down the file, still names the version the file was based on.
-        produced: dict[str, tuple[int, int]] = {}
-
-        async def produce() -> None:
-            try:
-                while (batch := await asyncio.to_thread(next_batch)) is not None:
-                    await queue.put(batch)
-            finally:
-                await queue.put(None)
-
-        producer = asyncio.create_task(produce())
-        processed = 0
+        # One reader for the whole file: the headers are those of its first row (the file is opened once).
+        rows = open_rows(path)
         try:
-            while (batch := await queue.get()) is not None:
-                timings.parse += batch.parse_seconds
-                timings.validate += batch.validate_seconds
-                await apply_batch(runtime, job_id, batch, principal, dry_run, timings, produced)
-                processed += batch.rows
+            first = await asyncio.to_thread(next, rows, None)
+            header_problems = check_headers(list(first[1]) if first else [])
+            if header_problems:
+                await _record(runtime, job_id, ChunkOutcome(problems=header_problems))
+                await _set(runtime, job_id, status="failed", error="bad headers / 表头不符合模板", finished_at=_now())
+                return
+            reader = BatchReader(itertools.chain([first] if first else [], rows), principal, chunk_rows,
+                                 prepare=not dry_run)  # fmt: skip
+            await _read_and_write(runtime, job_id, reader, principal, dry_run, timings)
         finally:
-            if not producer.done():
-                producer.cancel()
-            await asyncio.gather(producer, return_exceptions=True)
-        producer.result()  # a reading error fails the job
-        await _set(runtime, job_id, status="done", total_rows=processed, finished_at=_now())
+            await asyncio.to_thread(_close, rows)
     except ImportFileError as error:
         log.warning("import %s refused: %s", job_id, error.en)
         await _set(runtime, job_id, status="failed", error=error.reason[:500], finished_at=_now())
@@ -190,6 +251,50 @@ async def run_import(runtime: ServiceRuntime, job_id: str, path: Path, principal
         await _set(runtime, job_id, status="failed", error=UNREADABLE.reason, finished_at=_now())
     finally:
         path.unlink(missing_ok=True)
+
+
+async def _read_and_write(runtime: ServiceRuntime, job_id: str, reader: BatchReader, principal: Principal,
+                          dry_run: bool, timings: Timings) -> None:  # fmt: skip
+    next_batch = reader.next_batch
+    # The reader parses and validates the next batch in a thread while this task writes the last one:
+    # the database works while Python parses. (Reader processes were measured: on two shared cores,
+    # pickling the batches across costs more than the second interpreter gains.)
+    queue: asyncio.Queue[Batch | None] = asyncio.Queue(maxsize=PIPELINE_DEPTH)
+    # Versions this job moved (uscc → (version before the job, after)): a later row of the same
+    # enterprise, further down the file, still names the version the file was based on.
+    produced: dict[str, tuple[int, int]] = {}
+
+    async def produce() -> None:
+        try:
+            while (batch := await asyncio.to_thread(next_batch)) is not None:
+                await queue.put(batch)
+        finally:
+            await queue.put(None)
+
+    producer = asyncio.create_task(produce())
+    processed = 0
+    try:
+        while (batch := await queue.get()) is not None:
+            timings.parse += batch.parse_seconds
+            timings.validate += batch.validate_seconds
+            timings.outbox += batch.prepare_seconds
+            await apply_batch(runtime, job_id, batch, principal, dry_run, timings, produced)
+            processed += batch.rows
+    finally:
+        if not producer.done():
+            producer.cancel()
+        await asyncio.gather(producer, return_exceptions=True)
+    producer.result()  # a reading error fails the job
+    await _set(runtime, job_id, status="done", total_rows=processed, finished_at=_now())
+
+
+def _close(rows: Iterator[Any]) -> None:
+    close = getattr(rows, "close", None)
+    try:
+        if close is not None:
+            close()
+    except ValueError:  # still running in the reader's thread (the job failed meanwhile): it ends with it
+        pass
 
 
 def _code_cell(item: tuple[int, dict[str, Any]]) -> str:
@@ -209,6 +314,7 @@ class BatchParser:
 
     def __init__(self, rows: Iterator[tuple[int, dict[str, Any]]], chunk_rows: int) -> None:
         self.rows, self.chunk_rows = rows, chunk_rows
+        self.row_parser = RowParser()
         self._pending: tuple[int, dict[str, Any]] | None = None
 
     def _take(self) -> list[tuple[int, dict[str, Any]]]:
@@ -229,21 +335,22 @@ class BatchParser:
         chunk = self._take()
         if not chunk:
             return None
-        rows = [(number, raw, *parse_row(number, raw)) for number, raw in chunk]
+        parse = self.row_parser.parse
+        rows = [(number, raw, *parse(number, raw)) for number, raw in chunk]
         return ParsedBatch(rows, time.perf_counter() - started)
 
 
 class BatchValidator:
     """Stage 2: the API's schemas, duplicates within the file, scope; groups rows into commit units."""
 
-    def __init__(self, principal: Principal) -> None:
-        self.principal = principal
+    def __init__(self, principal: Principal, prepare: bool = True) -> None:
+        self.principal, self.prepare = principal, prepare
         self.seen: dict[tuple[str, int | None], int] = {}
 
     def validate(self, parsed_batch: ParsedBatch) -> Batch:
         started = time.perf_counter()
         batch = Batch(rows=len(parsed_batch.rows), parse_seconds=parsed_batch.parse_seconds)
-        cache: dict[Any, tuple[EnterpriseCreate | None, list[Any]]] = {}
+        cache: dict[Any, tuple[Any, list[Any]]] = {}
         refused: dict[str, tuple[str, str]] = {}  # out of the principal's scope
         for number, raw, parsed, cell_problems in parsed_batch.rows:
             if parsed is None:
@@ -264,20 +371,32 @@ class BatchValidator:
             unit.rows.append(number)
             unit.versions[number] = parsed.version
             if report is not None and parsed.year is not None:
-                unit.reports[parsed.year] = report.model_dump()
+                unit.reports[parsed.year] = report
         for uscc, problem in refused.items():
             unit = batch.units.pop(uscc)
             county = unit.enterprise["county_code"]
             batch.problems += [RowProblem(r, "所在区县代码", county, *problem) for r in unit.rows]
-        batch.validate_seconds = time.perf_counter() - started
+        validated = time.perf_counter()
+        batch.validate_seconds = validated - started
+        if self.prepare:
+            # What registering each would write and announce, while the writer is busy with the last
+            # batch: a unit without a version cell may be new (one with a version can only update).
+            for unit in batch.units.values():
+                if all(version is None for version in unit.versions.values()):
+                    try:
+                        bulk.prepare_new(unit)
+                    except Exception:  # the writer builds it then, and reports the unit if it fails there
+                        log.debug("could not prepare %s ahead", unit.uscc, exc_info=True)
+            batch.prepare_seconds = time.perf_counter() - validated
         return batch
 
 
 class BatchReader:
     """Both stages in one thread (small files)."""
 
-    def __init__(self, rows: Iterator[tuple[int, dict[str, Any]]], principal: Principal, chunk_rows: int) -> None:
-        self.parser, self.validator = BatchParser(rows, chunk_rows), BatchValidator(principal)
+    def __init__(self, rows: Iterator[tuple[int, dict[str, Any]]], principal: Principal, chunk_rows: int,
+                 prepare: bool = True) -> None:  # fmt: skip
+        self.parser, self.validator = BatchParser(rows, chunk_rows), BatchValidator(principal, prepare)
 
     def next_batch(self) -> Batch | None:
         parsed = self.parser.next_batch()
@@ -325,15 +444,17 @@ def validate_row(
     parsed: ParsedRow,
     seen: dict[tuple[str, int | None], int],
     problems: list[RowProblem],
-    cache: dict[Any, tuple[EnterpriseCreate | None, list[Any]]] | None = None,
+    cache: dict[Any, tuple[Any, list[Any]]] | None = None,
 ) -> CheckedRow | None:
     """The API's own schemas on a parsed row. The enterprise half of a row repeats on each of its
     years: ``cache`` validates each distinct one once per batch (same input, same verdict)."""
-    cells = tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in parsed.enterprise.items())
-    hit = cache.get(cells) if cache is not None else None
+    cells = parsed.enterprise_key
+    if cells is None:
+        cells = tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in parsed.enterprise.items())
+    hit: tuple[Any, list[Any]] | None = cache.get(cells) if cache is not None else None
     if hit is None:
         try:
-            hit = (EnterpriseCreate.model_validate(parsed.enterprise), [])
+            hit = (TEMPLATE_ENTERPRISE.model_validate(parsed.enterprise), [])
         except ValidationError as error:
             hit = (None, error.errors())
         if cache is not None:
@@ -342,16 +463,22 @@ def validate_row(
     if enterprise is None:
         problems += [_schema_problem(number, raw, e) for e in errors]
         return None
-    try:
-        report = FinancialReportIn.model_validate(parsed.financial) if parsed.year is not None else None
-        if parsed.year is not None:
-            validation.report_year(parsed.year)
-    except ValidationError as error:
-        problems += [_schema_problem(number, raw, e) for e in error.errors()]
-        return None
-    except (Problem, DomainError) as error:
-        problems.append(RowProblem(number, "财务年度", str(parsed.year), error.title_zh, error.detail or error.title))
-        return None
+    report: dict[str, Any] | None = None
+    if parsed.year is not None:
+        try:
+            report = report_as_is(parsed.financial)
+            if report is None:
+                report = FinancialReportIn.model_validate(parsed.financial).model_dump()
+            if not 1990 <= parsed.year <= _this_year():
+                validation.report_year(parsed.year)
+        except ValidationError as error:
+            problems += [_schema_problem(number, raw, e) for e in error.errors()]
+            return None
+        except (Problem, DomainError) as error:
+            problems.append(
+                RowProblem(number, "财务年度", str(parsed.year), error.title_zh, error.detail or error.title)
+            )
+            return None
     key = (enterprise.uscc, parsed.year)
     if key in seen:
         problems.append(RowProblem(number, "财务年度", str(parsed.year), f"与第{seen[key]}行重复（同一企业同一年度）",
@@ -383,6 +510,10 @@ def check_scope(principal: Principal, enterprise: EnterpriseCreate) -> tuple[str
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _this_year() -> int:
+    return date.today().year
 
 
 async def _set(runtime: ServiceRuntime, job_id: str, **values: Any) -> None:

@@ -1,0 +1,175 @@
+"""The import's fast paths decide exactly as the slow ones they stand in for: the API's schemas, the
+cell-by-cell parse, and openpyxl's own reading of a sheet."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from pydantic import ValidationError
+
+from services.registry.api.schemas import EnterpriseCreate, FinancialReportIn
+from services.registry.domain.importing import (
+    COLUMNS,
+    ENTERPRISE_FIELDS,
+    MergedCell,
+    RowParser,
+    iter_rows_xlsx,
+    merged_cells,
+    parse_row,
+)
+from services.registry.usecases.importer import TEMPLATE_ENTERPRISE, report_as_is
+
+AMOUNTS = [Decimal("0"), Decimal("-0"), Decimal("12.30"), Decimal("1.005"), Decimal("-5"), Decimal(10) ** 14,
+           Decimal(10) ** 14 + 1, Decimal("NaN"), Decimal("Infinity"), 7, "7", None]  # fmt: skip
+COUNTS = [0, 230, -1, 10_000_000, 10_000_001, True, 3.0, "3", None]
+
+
+def _schema(figures: dict[str, Any]) -> tuple[str, Any]:
+    try:
+        return "ok", FinancialReportIn.model_validate(figures).model_dump()
+    except ValidationError as error:
+        return "refused", [(e["loc"], e["type"]) for e in error.errors()]
+
+
+FIGURES = [
+    *itertools.product(AMOUNTS, [Decimal("5"), None], [Decimal("-3.5")], [230], [41], [True]),
+    *itertools.product([Decimal("100")], [Decimal("100"), Decimal("100.01")], [Decimal(-(10**14) - 1), None],
+                       COUNTS, [0, 231, None], [False, 1, None]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("revenue", "main", "profit", "employees", "rd_staff", "audited"), FIGURES)
+def test_a_years_figures_are_taken_as_they_are_only_when_the_schema_would_take_them(
+    revenue: Any, main: Any, profit: Any, employees: Any, rd_staff: Any, audited: Any
+) -> None:
+    figures = {"operating_revenue": revenue, "main_business_revenue": main, "net_profit": profit,
+               "employees": employees, "rd_staff": rd_staff, "audited": audited}  # fmt: skip
+    figures = {name: value for name, value in figures.items() if value is not None}
+    fast = report_as_is(figures)
+    if fast is not None:
+        assert _schema(figures) == ("ok", fast)
+
+
+def test_the_fast_path_takes_what_the_importer_usually_parses() -> None:
+    figures = {"operating_revenue": Decimal("75000000"), "main_business_revenue": Decimal("70000000"),
+               "rd_expense": Decimal("3600000.50"), "net_profit": Decimal("-12.30"), "total_assets": Decimal("9"),
+               "total_liabilities": Decimal("0"), "employees": 230, "rd_staff": 41,
+               "new_equity_financing": Decimal("0"), "audited": True}  # fmt: skip
+    assert report_as_is(figures) == FinancialReportIn.model_validate(figures).model_dump()
+
+
+ENTERPRISES = [
+    {"uscc": "91530100MA6K7U9X3K", "name": "云南测试有限公司", "county_code": "530102", "industry_code": "C3985",
+     "established_on": date(2014, 5, 20), "niche_since": 2015, "main_products": ["高纯锗单晶", "锗片"],
+     "contact_email": "ops@example.cn", "contact_phone": "13812345678", "legal_representative": "张三",
+     "niche_market": "电子专用材料"},
+    {"uscc": "91530100MA6K7U9X3A", "name": "云", "county_code": "110101", "industry_code": "Z9999"},
+    {"uscc": "91530100MA6K7U9X3K", "name": "云南\u200b测试有限公司", "county_code": "530102", "industry_code": "c3985",
+     "established_on": date(2999, 1, 1), "niche_since": 1900, "main_products": ["x" * 201]},
+    {"uscc": "91530100MA6K7U9X3K", "name": "云南测试有限公司", "county_code": "530102"},
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("cells", ENTERPRISES)
+def test_the_templates_enterprise_schema_decides_as_enterprise_create(cells: dict[str, Any]) -> None:
+    def verdict(schema: Any) -> Any:
+        try:
+            validated = schema.model_validate(cells)
+        except ValidationError as error:
+            return [(e["loc"], e["type"], e["msg"]) for e in error.errors()]
+        return {name: getattr(validated, name) for name in ENTERPRISE_FIELDS}
+
+    assert verdict(TEMPLATE_ENTERPRISE) == verdict(EnterpriseCreate)
+
+
+def _row(**cells: Any) -> dict[str, Any]:
+    base = {"企业名称": "云南测试有限公司", "统一社会信用代码": "91530100MA6K7U9X3K", "所在区县代码": "530102",
+            "行业代码": "C3985", "财务年度": "2023", "营业收入(元)": "1,000"}  # fmt: skip
+    return base | cells
+
+
+def test_consecutive_rows_parse_as_each_alone() -> None:
+    """The enterprise half is parsed once for identical consecutive cells — and only then: a cell of
+    another type (1, 1.0, True, "1") or a merged one is parsed again."""
+    rows = [
+        _row(),
+        _row(**{"财务年度": "2024", "营业收入(元)": "2,000"}),
+        _row(进入细分市场年份=2015),
+        _row(进入细分市场年份=2015.0),
+        _row(进入细分市场年份=True),
+        _row(进入细分市场年份="2015"),
+        _row(成立日期=datetime(2014, 5, 20)),
+        _row(成立日期="2014-05-20"),
+        _row(企业名称=MergedCell("云南测试有限公司")),
+        _row(企业名称=MergedCell(None)),
+        _row(企业名称="  "),
+        _row(企业名称="  ", 财务年度="x"),
+        _row(**{"营业收入(元)": "500万元"}),
+        _row(**{"营业收入(元)": "８６０００００"}),
+        _row(主导产品="甲；乙、丙"),
+        _row(统一社会信用代码="9.15301E+17"),
+        _row(统一社会信用代码="９１５３０１００ＭＡ６Ｋ７Ｕ９Ｘ３Ｋ"),
+    ]
+    parser = RowParser()
+    for number, raw in enumerate(rows + rows[::-1], start=2):
+        assert parser.parse(number, raw)[:2] == parse_row(number, raw), raw
+
+
+def _sheet_values(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """openpyxl's own reading (read-only, values), rows kept as the importer keeps them."""
+    workbook = load_workbook(path, read_only=True, data_only=True)
+    merged = merged_cells(str(path))
+    try:
+        rows = workbook.worksheets[0].iter_rows(values_only=True)
+        header = [str(h).strip() if h is not None else "" for h in next(rows, ())]
+        found = []
+        for number, values in enumerate(rows, start=2):
+            if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+                continue
+            raw = dict(zip(header, values, strict=False))
+            for column, name in enumerate(header, start=1):
+                if (number, column) in merged:
+                    raw[name] = MergedCell(raw.get(name))
+            found.append((number, raw))
+        return found
+    finally:
+        workbook.close()
+
+
+@pytest.mark.parametrize("write_only", [False, True])
+def test_the_sheet_is_read_as_openpyxl_reads_it(tmp_path: Path, write_only: bool) -> None:
+    """Shared strings (a saved workbook) and inline strings (a streamed one), dates, numbers, booleans,
+    blank and missing rows, a merged range; with and without a stated dimension."""
+    headers = list(COLUMNS)
+    rows: list[list[Any]] = [
+        ["云南甲有限公司", "91530100MA6K7U9X3K", "张三", datetime(2014, 5, 20), "530102", "C3985", "材料", 2015,
+         "甲；乙", "13812345678", "a@example.cn", 2023, 86000000, 1234.56, "1,000.5", -12.3, 5, 0, 230, 41.0, None,
+         True, None],
+        [None] * len(headers),
+        ["云南乙有限公司", "91530100MA6K7U9X3K", None, "2014/5/20", 530102, "C3985", None, None, None, None, None,
+         "2024", "８６０", None, None, None, None, None, "230", None, None, "否", 1],
+    ]  # fmt: skip
+    path = tmp_path / "sheet.xlsx"
+    workbook = Workbook(write_only=write_only)
+    sheet = workbook.create_sheet("企业名录") if write_only else workbook.active
+    assert sheet is not None
+    sheet.append(headers)
+    for row in rows:
+        sheet.append(row)
+    if not write_only:
+        sheet.append([])
+        sheet.cell(row=7, column=1, value="云南丙有限公司")
+        sheet.cell(row=7, column=2, value="91530100MA6K7U9X3K")
+        sheet.cell(row=8, column=1, value="合并")
+        sheet.merge_cells("A8:B9")
+        sheet.cell(row=9, column=3, value="x")
+    workbook.save(path)
+    expected = _sheet_values(path)
+    assert len(expected) >= 2
+    assert list(iter_rows_xlsx(str(path))) == expected
