@@ -62,6 +62,15 @@ fsync = on
 CONF
 }
 
+# Bulk loads (a register import writes ~300 MB of outbox envelopes per 100,000 enterprises) must not
+# checkpoint every few seconds: the default max_wal_size of 1 GB is meant for small servers. Reloadable,
+# so a data directory made before this line gets it too.
+tune() {
+  PGPASSWORD=srdi "$1/psql" -h 127.0.0.1 -p "$PORT" -U srdi -d postgres -qtA \
+    -c "ALTER SYSTEM SET max_wal_size = '4GB'" -c "ALTER SYSTEM SET checkpoint_timeout = '15min'" \
+    -c "SELECT pg_reload_conf()" >/dev/null
+}
+
 ready() { "$1/pg_isready" -h 127.0.0.1 -p "$PORT" -q; }
 
 start() {
@@ -72,6 +81,7 @@ start() {
   fi
   for _ in $(seq 1 600); do ready "$bin" && break; sleep 0.1; done
   ready "$bin" || { echo "postgres.sh: server not ready on port $PORT" >&2; exit 1; }
+  tune "$bin"
   PGPASSWORD=srdi "$bin/psql" -h 127.0.0.1 -p "$PORT" -U srdi -d postgres -tAc \
     "SELECT 1 FROM pg_database WHERE datname='srdi'" | grep -q 1 ||
     PGPASSWORD=srdi "$bin/createdb" -h 127.0.0.1 -p "$PORT" -U srdi srdi

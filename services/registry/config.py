@@ -10,7 +10,7 @@ class RegistrySettings(ServiceSettings):
     registry_demo_count: int = 5000
     registry_demo_seed: int = 20250606
     registry_import_dir: Path = REPO_ROOT / "var" / "imports"
-    registry_import_chunk_rows: int = 2000
+    registry_import_chunk_rows: int = 10000
     registry_import_max_bytes: int = 200 * 1024 * 1024
     registry_expiry_check_seconds: float = 3600.0
 
