@@ -15,7 +15,12 @@
   (it finishes that batch — applied already by the other one — fails its commit and rejoins);
 - ``mixed``: overlapping in one stream: SIGKILL the registry and notifications services and the
   finance_match and notifications relays, then, while they are down, all brokers and PostgreSQL go
-  down together; Kafka and PostgreSQL come back, then the killed processes.
+  down together; Kafka and PostgreSQL come back, then the killed processes;
+- ``all-at-once`` (the short form ``make test`` runs): every kind above once, overlapping in one stream —
+  the poison is published, a broker SIGKILLed, the second eligibility replica paused, every service but
+  the gateway and every relay but eligibility's SIGKILLed; past the session timeout the replica resumes,
+  then the rest of the cluster and PostgreSQL go down together, come back, and the killed processes
+  start again.
 
 Recovery time: from the fault's start until a canary written after it went all the way (registry →
 relay → Kafka → eligibility's assessment, finance_match's and notifications' views). Drain time: from
@@ -44,7 +49,7 @@ from tests.support.finance import FINANCE
 from tests.support.waiting import eventually
 
 FAULTS = ("service-kill", "relay-kill", "kafka-restart", "postgres-restart", "poison", "broker-kill",
-          "consumer-pause", "mixed")  # fmt: skip
+          "consumer-pause", "mixed", "all-at-once")  # fmt: skip
 KILLED_BROKER = 2
 PAUSED = "eligibility-2"
 
@@ -111,6 +116,21 @@ async def _inject(kind: str, topology: FaultTopology, servers: FaultServers, dri
         finally:
             await bus.stop()
         return [poison.id]
+    elif kind == "all-at-once":
+        poison_ids = await _inject("poison", topology, servers, driver)
+        await asyncio.to_thread(servers.kill_broker, KILLED_BROKER)
+        topology.pause(PAUSED)
+        everyone = ("registry", "eligibility", "finance_match", "notifications", "registry-relay",
+                    "finance_match-relay", "notifications-relay")  # fmt: skip
+        for label in everyone:
+            topology.kill(label)
+        await asyncio.sleep(SESSION_TIMEOUT_MS / 1000 * 1.5)  # the pause, as in consumer-pause
+        topology.resume(PAUSED)
+        await asyncio.gather(asyncio.to_thread(servers.stop_kafka), asyncio.to_thread(servers.stop_postgres))
+        # start_kafka starts every broker that is down, the one SIGKILLed before included
+        await asyncio.gather(asyncio.to_thread(servers.start_kafka), asyncio.to_thread(servers.start_postgres))
+        await _restart(topology, everyone)
+        return poison_ids
     else:
         raise ValueError(kind)
     return []
@@ -144,9 +164,9 @@ async def _canary(driver: LoadDriver, serial: int) -> None:
 
 
 async def run_fault(kind: str, topology: FaultTopology, servers: FaultServers, writes: int, serial_base: int,
-                    rate: float) -> FaultResult:  # fmt: skip
+                    rate: float, workers: int = 8) -> FaultResult:  # fmt: skip
     driver = LoadDriver(topology.gateway_url, topology.admin_key, math.ceil(writes / WRITES_PER_ENTERPRISE),
-                        serial_base, rate=rate)  # fmt: skip
+                        serial_base, workers=workers, rate=rate)  # fmt: skip
     started = time.monotonic()
     stream = asyncio.create_task(driver.run())
 

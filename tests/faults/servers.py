@@ -97,11 +97,12 @@ class FaultServers:
         """Start every broker that is down; the bootstrap string once all three answer."""
         return self._script("kafka.sh", "start", "--brokers", "3")
 
-    def stop_kafka(self, grace: float = 20.0) -> None:
+    def stop_kafka(self, grace: float = 8.0) -> None:
         """Every broker at once: SIGTERM (graceful shutdown in parallel), SIGKILL what is left after ``grace``.
 
         kafka.sh's own ``stop`` stops them one after the other, and the last one waits for a controller
-        quorum that is already gone."""
+        quorum that is already gone; in parallel, the brokers' part is done within seconds but the
+        controllers' often waits on the same quorum (hence the SIGKILL)."""
         pids = [pid for pid in map(self.broker_pid, BROKERS) if pid is not None]
         for pid in pids:
             os.kill(pid, signal.SIGTERM)
