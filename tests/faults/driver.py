@@ -92,9 +92,21 @@ class LoadDriver:
             else:
                 write.status = response.status_code
                 if response.status_code < 300:
-                    write.accepted_at = time.monotonic()
-                    self.writes.append(write)
-                    return response
+                    try:
+                        response.json()
+                    except ValueError:
+                        # The gateway streams the upstream's answer: a service killed after its status
+                        # line leaves a 2xx with a cut body. Not known to be applied: retry with the key.
+                        write.error = f"{response.status_code} with an unreadable body"
+                    else:
+                        write.accepted_at = time.monotonic()
+                        self.writes.append(write)
+                        return response
+                    if time.monotonic() > deadline:
+                        self.writes.append(write)
+                        return None
+                    await asyncio.sleep(delay)  # back-off between retries of a failed write
+                    continue
                 retry = response.status_code in RETRYABLE or (retry_conflict and response.status_code == 409)
                 retry = retry or (retry_unknown and response.status_code == 404)
                 # A retry racing its own first attempt (cut off by a timeout) may see that attempt's version.
