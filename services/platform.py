@@ -54,7 +54,13 @@ def make_bus(settings: ServiceSettings) -> EventBus:
     if settings.mode is Mode.EMBEDDED:
         return InProcessBus()
     return KafkaBus(
-        settings.kafka_bootstrap, settings.kafka_partitions, settings.kafka_replication, settings.kafka_namespace
+        settings.kafka_bootstrap,
+        settings.kafka_partitions,
+        settings.kafka_replication,
+        settings.kafka_namespace,
+        min_insync_replicas=settings.kafka_min_insync_replicas,
+        session_timeout_ms=settings.kafka_session_timeout_ms,
+        heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
     )
 
 

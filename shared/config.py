@@ -41,6 +41,13 @@ class ServiceSettings(BaseSettings):
     kafka_bootstrap: str = "127.0.0.1:19092"
     kafka_partitions: int = 4
     kafka_replication: int = 1
+    # Topics the platform creates: min.insync.replicas (None: the broker's default). With acks=all (always)
+    # and replication 3, 2 means an accepted event is on two brokers and one broker may be down.
+    kafka_min_insync_replicas: int | None = None
+    # Consumer group liveness: a member silent this long is evicted and its partitions move (aiokafka's
+    # defaults; the fault suite shortens them to see a paused consumer replaced within seconds).
+    kafka_session_timeout_ms: int = 10_000
+    kafka_heartbeat_interval_ms: int = 3_000
     kafka_namespace: str = ""  # prefix for topic and group names (shared clusters, test isolation)
     internal_signing_key: str = ""
     identity_ttl_seconds: int = 300

@@ -1,7 +1,12 @@
 """Kafka bus (aiokafka) for the distributed mode.
 
 Producer: idempotent, ``acks=all``, keyed by the envelope subject so one enterprise's events land in
-one partition, in order. Consumers: one consumer group per consuming service; each fetch's batch of
+one partition, in order. An idempotent producer whose sequence the brokers no longer accept (after the
+whole cluster restarted, say: ``OutOfOrderSequenceNumber``, ``UnknownProducerId``) never recovers by
+itself; the bus then replaces it with a new one (a new producer id) and the caller's retry goes out on
+it — the relay re-sends its unmarked rows, and the consumers' inbox drops what had arrived already.
+
+Consumers: one consumer group per consuming service; each fetch's batch of
 a partition is applied in one inbox transaction (``EventConsumer.deliver_batch``), the partitions'
 batches side by side, and the offsets are committed manually, only after those transactions have
 committed (at-least-once; the inbox makes redelivery harmless). ``auto_offset_reset=earliest`` so a
@@ -18,23 +23,46 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import CommitFailedError, KafkaError, TopicAlreadyExistsError
+from aiokafka.errors import (
+    CommitFailedError,
+    InvalidProducerEpoch,
+    KafkaError,
+    OutOfOrderSequenceNumber,
+    ProducerFenced,
+    TopicAlreadyExistsError,
+    UnknownProducerId,
+)
 
 from shared.events.bus import EventBus, Subscriber
 from shared.events.envelope import Envelope, dead_letter_topic
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 500  # messages per fetch: one consumer transaction per partition's share of it
+# Errors after which an idempotent producer's every later send fails the same way: replace the producer.
+FATAL_PRODUCER_ERRORS = (OutOfOrderSequenceNumber, UnknownProducerId, InvalidProducerEpoch, ProducerFenced)
 
 
 class KafkaBus(EventBus):
-    def __init__(self, bootstrap: str, partitions: int = 4, replication: int = 1, namespace: str = "") -> None:
+    def __init__(
+        self,
+        bootstrap: str,
+        partitions: int = 4,
+        replication: int = 1,
+        namespace: str = "",
+        *,
+        min_insync_replicas: int | None = None,
+        session_timeout_ms: int = 10_000,
+        heartbeat_interval_ms: int = 3_000,
+    ) -> None:
         self._bootstrap = bootstrap
         # An optional prefix for every topic and group name: several platforms (or test runs) can
         # share one cluster without seeing each other's events.
         self._namespace = namespace
         self._partitions = partitions
         self._replication = replication
+        self._topic_configs = {} if min_insync_replicas is None else {"min.insync.replicas": str(min_insync_replicas)}
+        self._session_timeout_ms = session_timeout_ms
+        self._heartbeat_interval_ms = heartbeat_interval_ms
         self._producer: AIOKafkaProducer | None = None
         self._consumers: list[Subscriber] = []
         self._tasks: list[asyncio.Task[None]] = []
@@ -44,14 +72,26 @@ class KafkaBus(EventBus):
         return f"{self._namespace}.{name}" if self._namespace else name
 
     async def start(self) -> None:
-        self._producer = AIOKafkaProducer(
+        self._producer = self._new_producer()
+        await self._producer.start()
+
+    def _new_producer(self) -> AIOKafkaProducer:
+        return AIOKafkaProducer(
             bootstrap_servers=self._bootstrap,
             enable_idempotence=True,
             acks="all",
             linger_ms=5,
             max_batch_size=256 * 1024,  # a relay batch of snapshots fills few requests
         )
-        await self._producer.start()
+
+    async def _replace_producer(self, error: Exception) -> None:
+        old = self._require_producer()
+        log.warning("the producer's sequence was refused (%s): replacing it with a new producer", error)
+        fresh = self._new_producer()
+        await fresh.start()  # raises (the old one stays) when no broker answers: the caller retries
+        self._producer = fresh
+        with contextlib.suppress(Exception):
+            await old.stop()
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -73,7 +113,7 @@ class KafkaBus(EventBus):
         try:
             existing = set(await admin.list_topics())
             missing = [
-                NewTopic(name=t, num_partitions=self._partitions, replication_factor=self._replication)
+                NewTopic(t, self._partitions, self._replication, topic_configs=self._topic_configs)
                 for t in dict.fromkeys(self._name(topic) for topic in topics)
                 if t not in existing
             ]
@@ -92,18 +132,26 @@ class KafkaBus(EventBus):
         per partition (idempotent, so in order per key even with several requests in flight)."""
         producer = self._require_producer()
         name = self._name(topic)
-        futures = [await producer.send(name, value, key=key.encode()) for key, value in messages]
-        await asyncio.gather(*futures)
+        try:
+            futures = [await producer.send(name, value, key=key.encode()) for key, value in messages]
+            await asyncio.gather(*futures)
+        except FATAL_PRODUCER_ERRORS as error:
+            await self._replace_producer(error)
+            raise  # not durably accepted: the caller sends the batch again
 
     async def publish_dead_letter(self, consumer: str, envelope: Envelope, error: str) -> None:
         producer = self._require_producer()
-        future = await producer.send(
-            self._name(dead_letter_topic(consumer)),
-            envelope.to_bytes(),
-            key=envelope.partition_key.encode(),
-            headers=[("srdi-error", error[:4000].encode()), ("srdi-consumer", consumer.encode())],
-        )
-        await future
+        try:
+            future = await producer.send(
+                self._name(dead_letter_topic(consumer)),
+                envelope.to_bytes(),
+                key=envelope.partition_key.encode(),
+                headers=[("srdi-error", error[:4000].encode()), ("srdi-consumer", consumer.encode())],
+            )
+            await future
+        except FATAL_PRODUCER_ERRORS as fatal:
+            await self._replace_producer(fatal)
+            raise
 
     def subscribe(self, consumer: Subscriber) -> None:
         self._consumers.append(consumer)
@@ -118,6 +166,8 @@ class KafkaBus(EventBus):
                 enable_auto_commit=False,
                 auto_offset_reset="earliest",
                 max_poll_records=MAX_BATCH,
+                session_timeout_ms=self._session_timeout_ms,
+                heartbeat_interval_ms=self._heartbeat_interval_ms,
             )
             await kafka_consumer.start()
             self._kafka_consumers.append(kafka_consumer)

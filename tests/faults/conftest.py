@@ -26,14 +26,15 @@ def fault_servers() -> FaultServers:
 
 
 @pytest.fixture(scope="session")
-def fault_topology(fault_servers: FaultServers) -> Iterator[FaultTopology]:
-    # Logs under var/faults/logs/<run>: kept after the run, for the process that misbehaved.
+def fault_topology(fault_servers: FaultServers, redis_url: str) -> Iterator[FaultTopology]:
+    # Logs under var/faults/logs/<run>: kept after the run, for the process that misbehaved. Redis (the
+    # gateway's rate-limit state, under the run's own namespace) is never restarted: the shared one serves.
     run = time.strftime("%Y%m%dT%H%M%S")
     topology = FaultTopology(fault_servers.start_postgres(), fault_servers.start_kafka(),
-                             fault_servers.state_dir / "logs" / run)  # fmt: skip
+                             fault_servers.state_dir / "logs" / run, redis_url)  # fmt: skip
     try:
         topology.setup()
-        asyncio.run(LoadDriver(topology.gateway_url, topology.admin_key, 0, 0).setup_banks())
+        asyncio.run(LoadDriver(topology.gateway_url, topology.admin_key, 0, 0).setup())
         yield topology
     finally:
         topology.stop()

@@ -10,7 +10,13 @@ Effects, per accepted write:
 - ``finance enterprise view``: finance_match learnt of each registered enterprise;
 - ``finance need``: the need row, one per accepted need (per enterprise);
 - ``finance need.posted event``: exactly one ``srdi.finance.need.posted.v1`` in finance_match's outbox;
-- ``finance feed entry``: the need shared into the bank's feed exactly once.
+- ``finance feed entry``: the need shared into the bank's feed exactly once;
+- ``notif. enterprise view``: notifications learnt of each registered enterprise;
+- ``notif. officer assigned``: exactly one assignment row per enterprise (a redelivered registry event
+  must not assign again), and exactly one ``officer.assigned`` event in notifications' outbox;
+- ``officer projected (reg/elig)``: that event applied by the registry's and eligibility's consumers;
+- ``notif. request``: the service request row, one per accepted request (per enterprise);
+- ``notif. officer inbox``: the officer's inbox item for the request (``request:<id>``), exactly once.
 
 Per-enterprise order: eligibility applied each enterprise's events in the registry's outbox order, and
 its projection holds the registry's latest version.
@@ -31,6 +37,7 @@ from tests.faults.driver import Write
 REGISTERED = "srdi.registry.enterprise.registered.v1"
 FINANCIALS = "srdi.registry.financials.reported.v1"
 NEED_POSTED = "srdi.finance.need.posted.v1"
+OFFICER_ASSIGNED = "srdi.notifications.officer.assigned.v1"
 
 
 @dataclass
@@ -92,7 +99,9 @@ async def reconcile(writes: list[Write], database_url: Any) -> Reconciliation:
     result = Reconciliation(not_accepted=sum(1 for w in writes if not w.accepted))
     accepted = [w for w in writes if w.accepted]
     usccs = sorted({w.uscc for w in accepted if w.kind == "registration"})
-    registry, eligibility, finance = (database_url(s) for s in ("registry", "eligibility", "finance_match"))
+    registry, eligibility, finance, notifications = (
+        database_url(s) for s in ("registry", "eligibility", "finance_match", "notifications")
+    )
     p = {"usccs": usccs}
     any_uscc = "= ANY(CAST(:usccs AS varchar[]))"
 
@@ -119,7 +128,7 @@ async def reconcile(writes: list[Write], database_url: Any) -> Reconciliation:
     )
 
     for w in accepted:
-        if w.kind == "need":
+        if w.kind in ("need", "request"):
             continue
         key = (w.uscc, REGISTERED, None) if w.kind == "registration" else (w.uscc, FINANCIALS, w.year)
         events = events_of.get(key, [])
@@ -164,6 +173,48 @@ async def reconcile(writes: list[Write], database_url: Any) -> Reconciliation:
         result.figures["finance need.posted event"].add(posted.get(w.need_id or "", 0))
         result.figures["finance feed entry"].add(feed.get((w.need_id or "", "need.shared"), 0))
 
-    for service, url in (("eligibility", eligibility), ("finance_match", finance)):
+    await _notifications(result, accepted, usccs, notifications, registry, eligibility)
+    for service, url in (("registry", registry), ("eligibility", eligibility), ("finance_match", finance),
+                         ("notifications", notifications)):  # fmt: skip
         result.dead_letters[service] = [e for (e,) in await _rows(url, "SELECT event_id FROM dead_letter")]
     return result
+
+
+async def _notifications(result: Reconciliation, accepted: list[Write], usccs: list[str], notifications: str,
+                         registry: str, eligibility: str) -> None:  # fmt: skip
+    p = {"usccs": usccs}
+    any_uscc = "= ANY(CAST(:usccs AS varchar[]))"
+    views = {u for (u,) in await _rows(notifications, f"SELECT uscc FROM enterprise_view WHERE uscc {any_uscc}", **p)}
+    assignments = Counter(
+        u for (u,) in await _rows(notifications, f"SELECT uscc FROM assignment WHERE uscc {any_uscc}", **p)
+    )
+    assigned_rows = await _rows(notifications, f"SELECT event_id, subject FROM outbox WHERE type = :t "
+                                               f"AND subject {any_uscc}", t=OFFICER_ASSIGNED, **p)  # fmt: skip
+    assigned_events: dict[str, list[str]] = defaultdict(list)
+    for event_id, subject in assigned_rows:
+        assigned_events[subject].append(event_id)
+    projected = {}
+    for service, url in (("registry", registry), ("eligibility", eligibility)):
+        inbox = {e for (e,) in await _rows(url, "SELECT event_id FROM inbox WHERE consumer = :c", c=service)}
+        projected[service] = inbox
+    for uscc in usccs:
+        result.figures["notif. enterprise view"].add(1 if uscc in views else 0)
+        result.figures["notif. officer assigned"].add(assignments.get(uscc, 0))
+        result.figures["notif. officer.assigned event"].add(len(assigned_events[uscc]))
+        for service in ("registry", "eligibility"):
+            found = sum(1 for e in assigned_events[uscc] if e in projected[service])
+            result.figures[f"officer projected ({service[:4]})"].add(min(found, 1) if assigned_events[uscc] else 0)
+    requests = await _rows(notifications, f"SELECT id, uscc FROM service_request WHERE uscc {any_uscc}", **p)
+    request_ids = {r.id for r in requests}
+    requests_per_uscc = Counter(r.uscc for r in requests)
+    accepted_requests = Counter(w.uscc for w in accepted if w.kind == "request")
+    notice_sql = "SELECT event_id FROM message WHERE event_id LIKE 'request:%' AND recipient LIKE 'officer:%'"
+    notices = Counter(e for (e,) in await _rows(notifications, notice_sql))
+    for w in accepted:
+        if w.kind != "request":
+            continue
+        count = 1 if w.request_id in request_ids else 0
+        if count and requests_per_uscc[w.uscc] > accepted_requests[w.uscc]:
+            count = 2  # the enterprise has more requests than it was told were accepted
+        result.figures["notif. request"].add(count)
+        result.figures["notif. officer inbox"].add(notices.get(f"request:{w.request_id}", 0))

@@ -1,14 +1,30 @@
 """One fault, injected once a third of the stream is accepted, while the stream goes on.
 
-- ``service-kill``: SIGKILL the registry, eligibility and finance_match processes, start them again;
-- ``relay-kill``: SIGKILL the registry and finance_match relays, start them again;
-- ``kafka-restart``: stop the broker, start it again (same data directory);
+- ``service-kill``: SIGKILL the registry, eligibility, finance_match and notifications processes, start
+  them again;
+- ``relay-kill``: SIGKILL the registry, finance_match and notifications relays, start them again;
+- ``kafka-restart``: stop every broker of the cluster at once (graceful, SIGKILL after 20 s), start them
+  again (same data directories);
 - ``postgres-restart``: stop PostgreSQL (fast: connections cut), start it again;
-- ``poison``: an event no handler can apply, on the registry topic in the stream's partitions.
+- ``poison``: an event no handler can apply, on the registry topic in the stream's partitions;
+- ``broker-kill``: SIGKILL one of the three brokers (the controller-elected leader of most partitions
+  moves; replication 3, min in-sync 2, acks=all: writes go on), the canary goes through while it is down,
+  then it is started again and catches up;
+- ``consumer-pause``: SIGSTOP the second eligibility replica past its consumer session timeout (the group
+  rebalances its partitions to the first replica while it holds a fetched, uncommitted batch), SIGCONT
+  (it finishes that batch — applied already by the other one — fails its commit and rejoins);
+- ``mixed``: overlapping in one stream: SIGKILL the registry and notifications services and the
+  finance_match and notifications relays, then, while they are down, all brokers and PostgreSQL go
+  down together; Kafka and PostgreSQL come back, then the killed processes;
+- ``all-at-once`` (the short form ``make test`` runs): every kind above once, overlapping in one stream —
+  the poison is published, a broker SIGKILLed, the second eligibility replica paused, every service but
+  the gateway and every relay but eligibility's SIGKILLed; past the session timeout the replica resumes,
+  then the rest of the cluster and PostgreSQL go down together, come back, and the killed processes
+  start again.
 
 Recovery time: from the fault's start until a canary written after it went all the way (registry →
-relay → Kafka → eligibility's assessment and finance_match's view). Drain time: from the stream's end
-until the reconciler finds every accepted write's every effect.
+relay → Kafka → eligibility's assessment, finance_match's and notifications' views). Drain time: from
+the stream's end until the reconciler finds every accepted write's every effect.
 """
 
 from __future__ import annotations
@@ -27,12 +43,15 @@ from shared.events.kafka import KafkaBus
 from tests.faults.driver import WRITES_PER_ENTERPRISE, LoadDriver, Write
 from tests.faults.reconcile import Reconciliation, reconcile
 from tests.faults.servers import FaultServers
-from tests.faults.topology import FaultTopology
+from tests.faults.topology import SESSION_TIMEOUT_MS, FaultTopology
 from tests.support.builders import enterprise
 from tests.support.finance import FINANCE
 from tests.support.waiting import eventually
 
-FAULTS = ("service-kill", "relay-kill", "kafka-restart", "postgres-restart", "poison")
+FAULTS = ("service-kill", "relay-kill", "kafka-restart", "postgres-restart", "poison", "broker-kill",
+          "consumer-pause", "mixed", "all-at-once")  # fmt: skip
+KILLED_BROKER = 2
+PAUSED = "eligibility-2"
 
 
 @dataclass
@@ -46,19 +65,39 @@ class FaultResult:
     poison_ids: list[str] = field(default_factory=list)
 
 
+async def _restart(topology: FaultTopology, victims: tuple[str, ...]) -> None:
+    for label in victims:
+        topology.start(label, wait=False)
+    for label in victims:
+        await asyncio.to_thread(topology.wait_ready, label)
+
+
 async def _inject(kind: str, topology: FaultTopology, servers: FaultServers, driver: LoadDriver) -> list[str]:
+    """Inject the fault; return the poison event ids (if any). A fault that ends by itself is over on
+    return; ``broker-kill`` leaves the broker down (``_heal`` starts it, after the canary)."""
     if kind == "service-kill":
-        victims = ("registry", "eligibility", "finance_match")
+        victims = ("registry", "eligibility", "finance_match", "notifications")
         for label in victims:
             topology.kill(label)
-        for label in victims:
-            topology.start(label, wait=False)
-        for label in victims:
-            await asyncio.to_thread(topology.wait_ready, label)
+        await _restart(topology, victims)
     elif kind == "relay-kill":
-        for label in ("registry-relay", "finance_match-relay"):
+        for label in ("registry-relay", "finance_match-relay", "notifications-relay"):
             topology.kill(label)
             topology.start(label)
+    elif kind == "broker-kill":
+        await asyncio.to_thread(servers.kill_broker, KILLED_BROKER)
+    elif kind == "consumer-pause":
+        topology.pause(PAUSED)
+        # The fault is the pause itself: it lasts past the session timeout, so the group evicts the member.
+        await asyncio.sleep(SESSION_TIMEOUT_MS / 1000 * 1.5)
+        topology.resume(PAUSED)
+    elif kind == "mixed":
+        victims = ("registry", "notifications", "finance_match-relay", "notifications-relay")
+        for label in victims:
+            topology.kill(label)
+        await asyncio.gather(asyncio.to_thread(servers.stop_kafka), asyncio.to_thread(servers.stop_postgres))
+        await asyncio.gather(asyncio.to_thread(servers.start_kafka), asyncio.to_thread(servers.start_postgres))
+        await _restart(topology, victims)
     elif kind == "kafka-restart":
         await asyncio.to_thread(servers.stop_kafka)
         await asyncio.to_thread(servers.start_kafka)
@@ -77,9 +116,29 @@ async def _inject(kind: str, topology: FaultTopology, servers: FaultServers, dri
         finally:
             await bus.stop()
         return [poison.id]
+    elif kind == "all-at-once":
+        poison_ids = await _inject("poison", topology, servers, driver)
+        await asyncio.to_thread(servers.kill_broker, KILLED_BROKER)
+        topology.pause(PAUSED)
+        everyone = ("registry", "eligibility", "finance_match", "notifications", "registry-relay",
+                    "finance_match-relay", "notifications-relay")  # fmt: skip
+        for label in everyone:
+            topology.kill(label)
+        await asyncio.sleep(SESSION_TIMEOUT_MS / 1000 * 1.5)  # the pause, as in consumer-pause
+        topology.resume(PAUSED)
+        await asyncio.gather(asyncio.to_thread(servers.stop_kafka), asyncio.to_thread(servers.stop_postgres))
+        # start_kafka starts every broker that is down, the one SIGKILLed before included
+        await asyncio.gather(asyncio.to_thread(servers.start_kafka), asyncio.to_thread(servers.start_postgres))
+        await _restart(topology, everyone)
+        return poison_ids
     else:
         raise ValueError(kind)
     return []
+
+
+async def _heal(kind: str, servers: FaultServers) -> None:
+    if kind == "broker-kill":
+        await asyncio.to_thread(servers.start_kafka)  # starts the killed broker, waits until all three answer
 
 
 async def _canary(driver: LoadDriver, serial: int) -> None:
@@ -100,12 +159,14 @@ async def _canary(driver: LoadDriver, serial: int) -> None:
                          timeout=180, interval=0.1, what="the canary's assessment")  # fmt: skip
         await eventually(lambda: status(f"{FINANCE}/pairings/{uscc}"), lambda s: s == 200,
                          timeout=180, interval=0.1, what="finance_match knowing the canary")  # fmt: skip
+        await eventually(lambda: status(f"/api/v1/notifications/enterprises/{uscc}/officer"), lambda s: s == 200,
+                         timeout=180, interval=0.1, what="notifications knowing the canary")  # fmt: skip
 
 
 async def run_fault(kind: str, topology: FaultTopology, servers: FaultServers, writes: int, serial_base: int,
-                    rate: float) -> FaultResult:  # fmt: skip
+                    rate: float, workers: int = 8) -> FaultResult:  # fmt: skip
     driver = LoadDriver(topology.gateway_url, topology.admin_key, math.ceil(writes / WRITES_PER_ENTERPRISE),
-                        serial_base, rate=rate)  # fmt: skip
+                        serial_base, workers=workers, rate=rate)  # fmt: skip
     started = time.monotonic()
     stream = asyncio.create_task(driver.run())
 
@@ -117,6 +178,7 @@ async def run_fault(kind: str, topology: FaultTopology, servers: FaultServers, w
     poison_ids = await _inject(kind, topology, servers, driver)
     await _canary(driver, serial_base + 900_000)
     recovery = time.monotonic() - fault_at
+    await _heal(kind, servers)
     await stream
     ended = time.monotonic()
 

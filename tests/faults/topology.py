@@ -1,8 +1,11 @@
 """The distributed platform as processes that the fault suite can SIGKILL and start again.
 
 Like ``tests/e2e/conftest.py``: every service its own ``srdi serve`` process, each relay its own
-``srdi relay`` process, PostgreSQL and Kafka — here the suite's own servers (``tests/faults/servers.py``).
-A process keeps its port across restarts, so the gateway finds a restarted service where it was.
+``srdi relay`` process, PostgreSQL and Kafka — here the suite's own servers (``tests/faults/servers.py``:
+a 3-broker cluster, topics created with replication 3 and ``min.insync.replicas`` 2). A process keeps its
+port across restarts, so the gateway finds a restarted service where it was. Eligibility runs two
+replicas in one consumer group (``eligibility`` serves the gateway, ``eligibility-2`` only consumes), so
+that a paused member's partitions move to the other one mid-batch.
 """
 
 from __future__ import annotations
@@ -24,8 +27,12 @@ from sqlalchemy.engine import make_url
 from tests.conftest import TEST_SIGNING_KEY
 
 SRDI = str(Path(sys.executable).with_name("srdi"))
-SERVICES = ("registry", "eligibility", "finance_match", "gateway")
-RELAYS = ("registry", "eligibility", "finance_match")
+SERVICES = ("registry", "eligibility", "finance_match", "notifications", "gateway")
+RELAYS = ("registry", "eligibility", "finance_match", "notifications")
+REPLICAS = {"eligibility-2": "eligibility"}  # label -> service: a second member of the service's group
+# Consumer group liveness, shortened so that a paused or killed member is replaced within seconds
+# (6 s is the broker's group.min.session.timeout.ms).
+SESSION_TIMEOUT_MS = 6_000
 
 
 def free_port() -> int:
@@ -48,6 +55,7 @@ class FaultTopology:
     postgres_url: str
     kafka_bootstrap: str
     log_dir: Path
+    redis_url: str
     run: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
     procs: dict[str, Proc] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
@@ -67,13 +75,24 @@ class FaultTopology:
         return f"http://127.0.0.1:{self.procs['gateway'].port}"
 
     def setup(self) -> None:
-        ports = {name: free_port() for name in SERVICES}
+        ports = {name: free_port() for name in (*SERVICES, *REPLICAS)}
         self.env = os.environ | {
             "SRDI_MODE": "distributed",
             "SRDI_DATABASE_URL": self.database_base,
             "SRDI_KAFKA_BOOTSTRAP": self.kafka_bootstrap,
             "SRDI_KAFKA_NAMESPACE": f"faults{self.run}",
+            "SRDI_KAFKA_REPLICATION": "3",
+            "SRDI_KAFKA_MIN_INSYNC_REPLICAS": "2",
+            "SRDI_KAFKA_SESSION_TIMEOUT_MS": str(SESSION_TIMEOUT_MS),
+            "SRDI_KAFKA_HEARTBEAT_INTERVAL_MS": "1000",
+            "SRDI_NOTIFICATIONS_DEMO": "false",
             "SRDI_INTERNAL_SIGNING_KEY": TEST_SIGNING_KEY,
+            "SRDI_GATEWAY_JWT_SECRET": f"faults-jwt-{uuid.uuid4().hex}{uuid.uuid4().hex}",
+            "SRDI_GATEWAY_REDIS_URL": self.redis_url,
+            "SRDI_GATEWAY_RATE_LIMIT_NAMESPACE": f"faults{self.run}",
+            # The stream is the load, not an abuser: the gateway's limits stay out of its way.
+            "SRDI_GATEWAY_RATE_LIMIT_PER_KEY": "1000000/minute",
+            "SRDI_GATEWAY_RATE_LIMIT_PER_ADDRESS": "1000000/minute",
             "SRDI_RELAY_POLL_SECONDS": "0.05",
             "SRDI_LOG_LEVEL": "WARNING",
             # A poison event is dead-lettered after 3 quick attempts rather than the default 5 slower ones.
@@ -94,6 +113,8 @@ class FaultTopology:
         ).stdout.strip().splitlines()[-1]  # fmt: skip
         for name in SERVICES:
             self.procs[name] = Proc(name, ["serve", name, "--port", str(ports[name])], ports[name])
+        for label, name in REPLICAS.items():
+            self.procs[label] = Proc(label, ["serve", name, "--port", str(ports[label])], ports[label])
         for name in RELAYS:
             self.procs[f"{name}-relay"] = Proc(f"{name}-relay", ["relay", name], None)
         for label in self.procs:
@@ -135,6 +156,17 @@ class FaultTopology:
         proc.process.send_signal(signal.SIGKILL)
         proc.process.wait(timeout=30)
 
+    def pause(self, label: str) -> None:
+        """SIGSTOP: the process holds its connections and its fetched batch but sends no heartbeat."""
+        proc = self.procs[label]
+        assert proc.process is not None
+        proc.process.send_signal(signal.SIGSTOP)
+
+    def resume(self, label: str) -> None:
+        proc = self.procs[label]
+        assert proc.process is not None
+        proc.process.send_signal(signal.SIGCONT)
+
     def restart_all_ready(self, timeout: float = 120) -> None:
         for label in self.procs:
             self.wait_ready(label, timeout)
@@ -142,6 +174,7 @@ class FaultTopology:
     def stop(self) -> None:
         for proc in self.procs.values():
             if proc.process is not None and proc.process.poll() is None:
+                proc.process.send_signal(signal.SIGCONT)  # a paused process cannot act on SIGTERM
                 proc.process.terminate()
         for proc in self.procs.values():
             if proc.process is None:

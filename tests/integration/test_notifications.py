@@ -526,6 +526,33 @@ async def test_a_request_moves_submitted_accepted_resolved_closed_and_nothing_el
         assert (await enterprise.post(url, json={"action": "close"})).status_code == 409
 
 
+async def test_a_retried_request_with_the_same_idempotency_key_is_one_request_and_one_notice(
+    runtime: ServiceRuntime,
+) -> None:
+    await deliver(runtime, registered(951))
+    uscc = registered(951).subject
+    officer = await officer_of(runtime, uscc)
+    body = {"category": "financing", "description": "需要流动资金贷款"}
+    headers = {"Idempotency-Key": "request-951-1"}
+    async with client(runtime, Role.ENTERPRISE, uscc) as enterprise:
+        first = await enterprise.post(f"{API}/requests", json=body, headers=headers)
+        again = await enterprise.post(f"{API}/requests", json=body, headers=headers)
+        assert (first.status_code, again.status_code) == (201, 201)
+        assert again.json() == first.json() and again.headers.get("Idempotent-Replayed") == "true"
+        async with runtime.uow() as uow:
+            rows = list(await uow.session.exec(select(ServiceRequest).where(ServiceRequest.uscc == uscc)))
+        assert [r.id for r in rows] == [first.json()["id"]]
+        notices = [m for m in await messages(runtime, f"officer:{officer}") if m.event_id == f"request:{rows[0].id}"]
+        assert len(notices) == 1, "the officer is told of the request once"
+        other = await enterprise.post(f"{API}/requests", json=body | {"description": "另一件事"}, headers=headers)
+        assert other.status_code == 422 and other.json()["code"] == "idempotency-key-reused"
+        assert (await enterprise.post(f"{API}/requests", json=body)).status_code == 201, "no key: a new request"
+        async with runtime.uow() as uow:
+            count = await uow.session.scalar(select(func.count()).select_from(ServiceRequest).where(
+                ServiceRequest.uscc == uscc))  # fmt: skip
+        assert count == 2
+
+
 async def test_coverage_counts_srdi_enterprises_with_an_officer_and_a_recent_service(runtime: ServiceRuntime) -> None:
     valid = date.today() + timedelta(days=400)
     await deliver(

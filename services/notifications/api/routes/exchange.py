@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import JSONResponse
 from sqlmodel import col, select
 
 from services.notifications import exchange
@@ -14,8 +15,10 @@ from services.notifications.api.schemas import PostIn, RecordIn, RequestIn, Thre
 from services.notifications.assignments import active_assignment
 from services.notifications.persistence.tables import Assignment, ServiceRecord, ServiceRequest, Thread, ThreadPost
 from shared.api import PrincipalDep
+from shared.idempotency import run_idempotent
 from shared.identity import Principal, Role
 from shared.problems import Problem, forbidden
+from shared.uow import UnitOfWork
 
 router = APIRouter(prefix="/api/v1/notifications", tags=["exchange"])
 
@@ -103,8 +106,15 @@ async def reply(thread_id: str, body: PostIn, principal: PrincipalDep, runtime: 
 
 @router.post("/requests", status_code=201, summary="Submit a service request / 提交诉求")
 async def submit_request(
-    body: RequestIn, principal: PrincipalDep, runtime: RuntimeDep, settings: SettingsDep
-) -> dict[str, Any]:
+    body: RequestIn,
+    request: Request,
+    principal: PrincipalDep,
+    runtime: RuntimeDep,
+    settings: SettingsDep,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> JSONResponse:
+    """Submit a service request. Send `Idempotency-Key` to make retries safe: a retry with the same key
+    answers as the first attempt did and creates no second request (nor a second notice to the officer)."""
     uscc = principal.tenant if principal.role is Role.ENTERPRISE else body.uscc
     if not uscc:
         raise Problem(422, "uscc-required", "uscc is required", "须提供统一社会信用代码", detail="field: uscc")
@@ -112,11 +122,13 @@ async def submit_request(
         raise forbidden("an enterprise submits its own requests", "企业只能提交本企业的诉求")
     if principal.role in (Role.BANK, Role.PLATFORM):
         raise forbidden()
-    async with runtime.uow() as uow:
+
+    async def effect(uow: UnitOfWork) -> tuple[int, Any, dict[str, str]]:
         view = await enterprise_visible(uow, principal, uscc)
-        request = await exchange.submit_request(uow, settings, view, body.category, body.description)
-        await uow.commit()
-        return request_view(request)
+        submitted = await exchange.submit_request(uow, settings, view, body.category, body.description)
+        return 201, request_view(submitted), {}
+
+    return await run_idempotent(request, principal, runtime.uow, effect)
 
 
 @router.get("/requests", summary="Service requests / 诉求列表")
