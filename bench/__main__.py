@@ -18,9 +18,9 @@ import time
 # (name, module, arguments). Figure numbers follow issue 12.
 BENCHMARKS: list[tuple[str, str, list[str]]] = [
     ("eligibility_reassess", "bench.eligibility_reassess", ["--size", "1000000", "--sample", "2000"]),
-    ("event_pipeline", "bench.event_pipeline", ["--events", "2000"]),
+    ("event_pipeline", "bench.event_pipeline", ["--events", "10000"]),
     ("gateway_proxy", "bench.gateway_proxy", []),
-    ("registry_import", "bench.registry_import", ["--enterprises", "5000"]),
+    ("registry_import", "bench.registry_import", ["--enterprises", "100000"]),
     ("end_to_end", "bench.end_to_end", ["--enterprises", "150"]),
     ("finance_match", "bench.finance_match", []),
     ("seed_bank", "bench.seed_bank", ["--pool", "100000", "--sample", "2000"]),
