@@ -33,6 +33,9 @@ class NumCol:
     approx: npt.NDArray[np.float64] | None = None
     error: npt.NDArray[np.float64] | None = None
     exact_rows: Callable[[IntArray], list[Fraction]] | None = None
+    # max |num| and max |den|, computed on the first comparison that needs them (a band table compares
+    # one column with several edges: the overflow check reads the arrays once, not once per edge).
+    peaks: tuple[int, int] | None = None
 
 
 @dataclass
@@ -67,10 +70,29 @@ def _cross(num: IntArray, den: IntArray | int, target: Fraction) -> tuple[Any, A
     return num.astype(object) * q, p * wide_den
 
 
+def _peak(array: IntArray | int) -> int:
+    return int(np.max(np.abs(array))) if isinstance(array, np.ndarray) and array.size else abs(int(array))
+
+
 def compare(col: NumCol, target: Fraction, at_least: bool) -> BoolArray:
     """value ≥ target (at_least) or value ≤ target, exactly; meaningful where `col.known`."""
     if col.num is not None:
-        left, right = _cross(col.num, col.den, target)
+        p, q = target.numerator, target.denominator  # q > 0
+        if not isinstance(col.den, np.ndarray) and int(col.den) > 0:
+            # One denominator for every row: num/den ≥ p/q ⇔ num ≥ ⌈p·den/q⌉ (≤: ⌊p·den/q⌋), an integer
+            # threshold worked out exactly once — no product of the column at all.
+            scaled = p * int(col.den)
+            bound = -(-scaled // q) if at_least else scaled // q
+            if abs(bound) < INT64_SAFE:
+                hits = (col.num >= bound) if at_least else (col.num <= bound)
+                return np.asarray(hits, dtype=bool) & col.known
+        if col.peaks is None:
+            col.peaks = (_peak(col.num), _peak(col.den))
+        num_peak, den_peak = col.peaks
+        if num_peak * q < INT64_SAFE and den_peak * abs(p) < INT64_SAFE:
+            left, right = col.num * np.int64(q), np.int64(p) * col.den
+        else:
+            left, right = _cross(col.num, col.den, target)
         result = (left >= right) if at_least else (left <= right)
         return np.asarray(result, dtype=bool) & col.known
     assert col.approx is not None and col.error is not None and col.exact_rows is not None
