@@ -11,6 +11,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 
 from services.notifications.config import NotificationsSettings
@@ -198,12 +200,7 @@ class Dispatcher:
                 select(Message.event_id, Message.recipient).where(col(Message.event_id).in_(chunk))
             )
             existing.update((event_id, recipient) for event_id, recipient in rows.all())
-        start = window_start(now, self.settings.notifications_digest_window_seconds)
-        windows = {
-            (w.recipient, w.rule_id, start): w
-            for w in await uow.session.exec(select(DigestWindow).where(DigestWindow.window_start == start))
-        }
-        pending: list[tuple[Rule, str, str, str, str | None, dict[str, Any]]] = []
+        notices: list[tuple[tuple[Rule, str, str, str, str | None, dict[str, Any]], str, bool]] = []
         for (event_id, event_type, data), rules in matched:
             uscc = data.get("uscc")
             name, code = names.get(uscc, (uscc or "", None)) if uscc else ("", None)
@@ -218,9 +215,12 @@ class Dispatcher:
                         # Digests gather what one person receives about many enterprises; an
                         # enterprise's own notices are about itself and always come one by one.
                         foldable = rule.digest and not recipient.startswith("enterprise:")
-                        if foldable and await self._fold(uow, windows, rule, recipient, uscc, name, now):
-                            continue
-                        pending.append((rule, recipient, event_id, event_type, uscc, context))
+                        notices.append(((rule, recipient, event_id, event_type, uscc, context), name, foldable))
+        candidates = [i for i, (_, _, foldable) in enumerate(notices) if foldable]
+        folded = await self._fold(uow, [(notices[i][0][0], notices[i][0][1], notices[i][0][4], notices[i][1])
+                                        for i in candidates], now)  # fmt: skip
+        into_digest = {i for i, digested in zip(candidates, folded, strict=True) if digested}
+        pending = [notice for i, (notice, _, _) in enumerate(notices) if i not in into_digest]
         found = await lookups(uow, {p[1] for p in pending}, contacts)
         created: list[Message] = []
         deliveries: list[dict[str, Any]] = []
@@ -233,23 +233,45 @@ class Dispatcher:
         return created
 
     async def _fold(
-        self, uow: UnitOfWork, windows: dict[tuple[str, str, datetime], DigestWindow], rule: Rule,
-        recipient: str, uscc: str | None, name: str, now: datetime,
-    ) -> bool:  # fmt: skip
-        """Count the notice in its window; past the threshold it goes into the window's digest."""
+        self, uow: UnitOfWork, notices: list[tuple[Rule, str, str | None, str]], now: datetime
+    ) -> list[bool]:
+        """Count each notice (rule, recipient, uscc, name) in its window; past the threshold it goes
+        into the window's digest (True) instead of being sent on its own.
+
+        One atomic upsert per window (INSERT … ON CONFLICT DO UPDATE count + n), in the windows' key
+        order: consumers applying batches side by side, and replicas, count in the same windows without
+        racing to create them or locking them in opposite orders (a deadlock); each row stays locked
+        by this transaction until it commits, so the digest's sample is read and written safely."""
         start = window_start(now, self.settings.notifications_digest_window_seconds)
-        key = (recipient, rule.id, start)
-        window = windows.get(key)
-        if window is None:
-            window = DigestWindow(recipient=recipient, rule_id=rule.id, window_start=start, count=0, items=[])
-        windows[key] = window
-        window.count += 1
-        folded = window.count > self.settings.notifications_digest_threshold
-        if folded:
-            window.digested += 1
-            if len(window.items) < DIGEST_SAMPLE:
-                window.items = [*window.items, {"uscc": uscc, "name": name}]
-        uow.session.add(window)
+        table = DigestWindow.__table__  # type: ignore[attr-defined]
+        upsert = pg_insert if uow.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        by_window: dict[tuple[str, str], list[int]] = {}
+        for index, (rule, recipient, _, _) in enumerate(notices):
+            by_window.setdefault((recipient, rule.id), []).append(index)
+        folded = [False] * len(notices)
+        threshold = self.settings.notifications_digest_threshold
+        for (recipient, rule_id), indexes in sorted(by_window.items()):
+            n = len(indexes)
+            counted = (
+                upsert(table)
+                .values(recipient=recipient, rule_id=rule_id, window_start=start, count=n, digested=0, items=[])
+                .on_conflict_do_update(index_elements=["recipient", "rule_id", "window_start"],
+                                       set_={"count": table.c["count"] + n})
+                .returning(table.c["count"], table.c["items"])
+            )  # fmt: skip
+            total, items = (await uow.session.execute(counted)).one()
+            into_digest = [i for position, i in enumerate(indexes, start=total - n + 1) if position > threshold]
+            if not into_digest:
+                continue
+            sample = list(items or [])
+            for i in into_digest:
+                folded[i] = True
+                if len(sample) < DIGEST_SAMPLE:
+                    sample.append({"uscc": notices[i][2], "name": notices[i][3]})
+            key = (table.c["recipient"] == recipient) & (table.c["rule_id"] == rule_id)
+            key &= table.c["window_start"] == start
+            await uow.session.execute(table.update().where(key).values(
+                digested=table.c["digested"] + len(into_digest), items=sample))  # fmt: skip
         return folded
 
     def build(
