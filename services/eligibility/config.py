@@ -11,7 +11,7 @@ class EligibilitySettings(ServiceSettings):
     eligibility_history_limit: int = 100
     # A consumer batch with at least this many registry snapshots is decided on the vectorised path
     # (its assessments explained on first read); smaller batches on the scalar path.
-    eligibility_vectorised_batch_min: int = 32
+    eligibility_vectorised_batch_min: int = 4
 
     @property
     def assessment_year(self) -> int:

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -25,7 +26,7 @@ from shared.events.catalogue import (
     RecognitionExpired,
     RecognitionGranted,
 )
-from shared.events.consumer import EventHandler
+from shared.events.consumer import EventHandler, batched
 from shared.events.envelope import Envelope
 from shared.uow import UnitOfWork
 
@@ -76,8 +77,17 @@ async def apply_rules(envelope: Envelope, uow: UnitOfWork) -> None:
     await Dispatcher(settings_of(uow)).notify(uow, envelope.id, envelope.type, envelope.data)
 
 
+async def apply_rules_to_run(envelopes: Sequence[Envelope], uow: UnitOfWork) -> None:
+    """A run of events at once: one pass of the rules, so the digest windows it counts in are locked
+    in one order (two consumers' batches never wait on each other in opposite orders)."""
+    await Dispatcher(settings_of(uow)).notify_many(uow, [(e.id, e.type, e.data) for e in envelopes])
+
+
+APPLY_RULES = batched(apply_rules, apply_rules_to_run)
+
+
 EVENT_HANDLERS: dict[str, list[EventHandler]] = {event.TYPE: [project_enterprise] for event in REGISTRY_EVENTS}
 for _type in sorted(handled_event_types() | set(FINANCE_EVENTS)):
     if _type.startswith("srdi.notifications."):
         continue  # the service's own triggers (scheduled reminders, escalations) go straight to the dispatcher
-    EVENT_HANDLERS.setdefault(_type, []).append(apply_rules)
+    EVENT_HANDLERS.setdefault(_type, []).append(APPLY_RULES)

@@ -156,8 +156,10 @@ async def state(runtime: ServiceRuntime) -> dict[str, Any]:
 
 
 async def test_the_batch_handler_has_the_effect_of_one_event_after_another(two_services: Any) -> None:
+    """The batch form on the scalar path (the vectorised one: the test below)."""
     before, batch = the_batch()
-    one_by_one, batched_service = await two_services("single"), await two_services("batch")
+    scalar_only = {"eligibility_vectorised_batch_min": 10**6}
+    one_by_one, batched_service = await two_services("single"), await two_services("batch", **scalar_only)
     for runtime in (one_by_one, batched_service):
         for envelope in before:
             await runtime.consumer.deliver(envelope)
