@@ -28,3 +28,13 @@ def test_a_service_under_a_path_keeps_its_prefix() -> None:
     client = httpx.AsyncClient(base_url="http://host/registry-svc")
     request = forwarded_request(client, "GET", "/api/v1/registry/x", b"limit=1", {}, None)
     assert str(request.url) == "http://host/registry-svc/api/v1/registry/x?limit=1"
+
+
+def test_reserved_characters_the_caller_percent_encoded_stay_encoded() -> None:
+    """The ASGI path is decoded: '#', '?', '%' and non-ASCII characters are encoded again, so the
+    service sees the same path segment (and the URL is valid) — not a path cut at a '#'."""
+    client = httpx.AsyncClient(base_url="http://svc")
+    request = forwarded_request(client, "GET", "/api/v1/finance/needs/#𫾲V?x%41", b"", {}, None)
+    assert request.url.raw_path == b"/api/v1/finance/needs/%23%F0%AB%BE%B2V%3Fx%2541"
+    mounted = forwarded_request(httpx.AsyncClient(base_url="http://host/svc"), "GET", "/a/#b", b"", {}, None)
+    assert mounted.url.raw_path == b"/svc/a/%23b"

@@ -6,6 +6,8 @@ Public endpoints (the self-assessment contract) pass without a key.
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import httpx
 from fastapi import APIRouter, Request, Response
 from starlette.background import BackgroundTask
@@ -41,6 +43,7 @@ _DROP_REQUEST = {
     IDENTITY_HEADER.lower(),
 }
 _DROP_RESPONSE = {"connection", "keep-alive", "transfer-encoding", "content-length"}
+PATH_SAFE = "/:@!$&'()*+,;=~"  # RFC 3986 pchar delimiters kept as they are (unreserved ones always are)
 BUFFER_BELOW_BYTES = 256 * 1024  # larger answers (exports, files) are streamed through
 
 
@@ -51,6 +54,9 @@ def forwarded_request(
     kept), no cookies the client may have picked up from an upstream's answer, the client's timeouts.
     (``client.build_request`` re-parses and merges all of that on every call.)"""
     base = client.base_url
+    # The ASGI path is decoded: encode it again, or a '#', '?' or non-ASCII character the caller sent
+    # percent-encoded would end the path (or fail the URL) on its way to the service.
+    path = quote(path, safe=PATH_SAFE)
     if base.raw_path not in (b"", b"/"):  # a service mounted under a path: let httpx join the two
         return client.build_request(method, path, headers=headers, content=content, params=query.decode("latin-1"))
     url = base.copy_with(path=path, query=query or None)
