@@ -50,6 +50,19 @@ RESULTS = Path(os.environ.get("SRDI_BENCH_RESULTS") or Path(__file__).parent / "
 ANCHOR = "PostgreSQL COPY of the same rows into the same tables"
 
 
+CSV_TARGET = 0.25  # issue 7: the CSV import at a quarter of COPY's rows/s at least
+
+
+def verdict(file_format: str, ratio: float, timings: Timings, seconds: float, enterprises: int) -> dict[str, Any]:
+    """Target and note for the report: CSV against its target; XLSX bounded by parsing (its share shown)."""
+    steps = ", ".join(f"{name} {spent:.1f}" for name, spent in timings.as_dict().items())
+    note = (f"{enterprises:,} enterprises × 3 years; seconds by step (reader's beside writer's): {steps}; "
+            f"parse {timings.parse / seconds:.0%} of the wall time")  # fmt: skip
+    if file_format == "csv":
+        return {"target": "≥ 25 % of COPY", "met": ratio >= CSV_TARGET, "note": note}
+    return {"target": "bounded by parsing", "note": note}
+
+
 def write_file(population: list[DemoEnterprise], path: Path) -> int:
     rows = 0
     if path.suffix == ".csv":
@@ -205,6 +218,7 @@ async def main(count: int, formats: list[str]) -> None:
             "enterprises": count, "seconds": round(seconds, 2), "anchor_seconds": round(copy_seconds, 2),
             "steps_seconds": {k: round(v, 2) for k, v in timings.as_dict().items()},
             "parse_share": round(timings.parse / seconds, 3), "outbox_events": outcome["outbox_events"],
+            **verdict(file_format, rate / copy_rate, timings, seconds, count),
         })  # fmt: skip
     print("\nseconds by step (parse, validate and the new enterprises' events run in a thread beside resolve, write")
     print("and outbox, so the steps add up to more than the wall time; parse share = parse ÷ wall):")
