@@ -56,9 +56,12 @@ Col = NumCol | FlagCol | ChoiceCol
 # --- exact comparison ------------------------------------------------------------------------
 
 
+def _peak(array: IntArray | int) -> int:
+    return int(np.max(np.abs(array))) if isinstance(array, np.ndarray) and array.size else abs(int(array))
+
+
 def _fits(array: IntArray | int, factor: int) -> bool:
-    peak = int(np.max(np.abs(array))) if isinstance(array, np.ndarray) and array.size else abs(int(array))
-    return peak * abs(factor) < INT64_SAFE
+    return _peak(array) * abs(factor) < INT64_SAFE
 
 
 def _cross(num: IntArray, den: IntArray | int, target: Fraction) -> tuple[Any, Any]:
@@ -68,10 +71,6 @@ def _cross(num: IntArray, den: IntArray | int, target: Fraction) -> tuple[Any, A
         return num * np.int64(q), np.int64(p) * den
     wide_den = den.astype(object) if isinstance(den, np.ndarray) else den
     return num.astype(object) * q, p * wide_den
-
-
-def _peak(array: IntArray | int) -> int:
-    return int(np.max(np.abs(array))) if isinstance(array, np.ndarray) and array.size else abs(int(array))
 
 
 def compare(col: NumCol, target: Fraction, at_least: bool) -> BoolArray:
