@@ -30,6 +30,10 @@ _REFUSED_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn"}
 
 def forbidden_characters(text: str, *, multiline: bool = False) -> list[str]:
     """The characters of ``text`` a clerk never means (as ``U+XXXX``)."""
+    if text.isprintable():
+        # Python's non-printable characters are the categories Other (Cc, Cf, Cs, Co, Cn: exactly the
+        # refused ones) and the separators other than the ASCII space: a printable text has none to refuse.
+        return []
     allowed = {"\n"} if multiline else set()
     found = []
     for char in text:
@@ -43,6 +47,8 @@ def forbidden_characters(text: str, *, multiline: bool = False) -> list[str]:
 def normalise(value: Any, *, nfkc: bool = False, multiline: bool = False) -> Any:
     if not isinstance(value, str):
         return value  # the str schema then refuses it with a typed error
+    if value.isascii() and not multiline:
+        return value.strip(_TRIM)  # ASCII is its own NFKC form and holds no non-breaking space
     if nfkc:
         value = unicodedata.normalize("NFKC", value)
     if multiline:

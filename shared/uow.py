@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from shared.bulkload import append_rows
 from shared.events.catalogue import IntegrationEvent
 from shared.events.envelope import Envelope, topic_for_source
+from shared.events.serialised import SerialisedEnvelope
 from shared.events.tables import MessagingTables
 from shared.logs import current_traceparent
 
@@ -40,7 +41,7 @@ class UnitOfWork:
         self.tables = tables
         self.service = service
         self._on_commit = on_commit
-        self._pending: list[Envelope] = []
+        self._pending: list[Envelope | SerialisedEnvelope] = []
         self._session: AsyncSession | None = None
 
     @property
@@ -82,6 +83,10 @@ class UnitOfWork:
         envelope = event if isinstance(event, Envelope) else event.to_envelope(current_traceparent())
         self._pending.append(envelope)
         return envelope
+
+    def emit_serialised(self, envelopes: list[SerialisedEnvelope]) -> None:
+        """Envelopes already written as JSON (a bulk change: ``shared.events.serialised``)."""
+        self._pending += envelopes
 
     async def commit(self) -> None:
         await self._write_outbox()

@@ -193,9 +193,11 @@ def iter_rows_csv(handle: IO[bytes]) -> Iterator[tuple[int, dict[str, Any]]]:
     try:
         header = [_strip(restore_csv_text(h)) for h in next(reader, [])]
         for number, values in enumerate(reader, start=2):
-            if any(_strip(v) for v in values):
-                # Text our own CSV export neutralised ('=…) comes back as it was entered.
-                yield number, dict(zip(header, (restore_csv_text(v) for v in values), strict=False))
+            joined = "".join(values)  # once per row, not per cell: is any cell filled, might any be quoted
+            if joined.strip(_SPACES):
+                if "'" in joined:  # text our own CSV export neutralised ('=…) comes back as it was entered
+                    values = [restore_csv_text(v) for v in values]
+                yield number, dict(zip(header, values, strict=False))
     except UnicodeDecodeError as error:
         raise ImportFileError("CSV 文件不是 UTF-8 编码，请另存为“CSV UTF-8”",
                               "the CSV file is not UTF-8; save it as \"CSV UTF-8\"") from error  # fmt: skip
@@ -585,16 +587,65 @@ def _key_value(value: Any) -> Any:
     return value if value is None or value.__class__ is str else (value.__class__, value, repr(value))
 
 
+# A column of a batch whose every cell is blank or plain ASCII digits (as the template's own export
+# and most sheets write figures) is read in one pass: one regex over the column's cells joined, one
+# conversion per cell. Each such cell is one the cell-by-cell parsers take by their first test, with
+# this same result (``_int``: ASCII digits; ``_money``: ASCII, under 26 characters, ``_MONEY``), and
+# a blank one is None for every kind. Any other column of the batch is parsed cell by cell.
+_PLAIN_COLUMNS = {
+    "int": (re.compile(r"(?:[0-9]{1,18})?(?:\n(?:[0-9]{1,18})?)*"), int),
+    "money": (re.compile(r"(?:-?[0-9]{1,20}(?:\.[0-9]{1,2})?)?(?:\n(?:-?[0-9]{1,20}(?:\.[0-9]{1,2})?)?)*"), Decimal),
+}
+_PLAIN_BOOLS = {text: _bool(text, "") for text in ("是", "否", "Y", "N", "y", "n", "yes", "no", "Yes", "No", "true",
+                                                 "false", "True", "False", "TRUE", "FALSE", "1", "0")}  # fmt: skip
+_KIND_OF = {parser: kind for kind, parser in _PARSERS.items()}
+_NOT_PLAIN = object()
+
+
+def _plain_column(parser: Any, cells: list[Any]) -> list[Any] | None:
+    """The column's values when every cell is plain (see above); None when in doubt."""
+    if not all(cell.__class__ is str for cell in cells):
+        return None
+    kind = _KIND_OF[parser]
+    if kind == "bool":
+        get = _PLAIN_BOOLS.get
+        values = [None if not cell else get(cell, _NOT_PLAIN) for cell in cells]
+        return None if _NOT_PLAIN in values else values
+    plain = _PLAIN_COLUMNS.get(kind)
+    if plain is None:
+        return None
+    pattern, convert = plain
+    joined = "\n".join(cells)
+    if joined.count("\n") != len(cells) - 1 or pattern.fullmatch(joined) is None:  # no cell holds a line break
+        return None
+    return [convert(cell) if cell else None for cell in cells]
+
+
+def _parse_column(cells: list[Any], header: str, parser: Any, required: bool,
+                  problems: dict[int, list[_Problem]]) -> list[Any]:  # fmt: skip
+    """``_parse_cells`` for one column of a batch: its values, and each row's problems (by index)."""
+    values: list[Any] = []
+    for index, cell in enumerate(cells):
+        found: list[_Problem] = []
+        row: dict[str, Any] = {}
+        _parse_cells({header: cell}, [(header, header, parser, required)], row, found)
+        values.append(row.get(header))
+        if found:
+            problems.setdefault(index, []).extend(found)
+    return values
+
+
 class RowParser:
     """``parse_row`` for a stream of rows: the enterprise half of a row repeats on each of its years, so
     the enterprise cells of consecutive rows, when identical, are parsed once (same cells, same
-    outcome). The rows of one enterprise then share one ``enterprise`` dict: treat it as read-only."""
+    outcome). The rows of one enterprise then share one ``enterprise`` dict: treat it as read-only.
+    ``parse_many`` parses a batch, its year's cells a column at a time."""
 
     def __init__(self) -> None:
         self._key: tuple[Any, ...] | None = None
         self._enterprise: tuple[dict[str, Any], list[_Problem]] = ({}, [])
 
-    def parse(self, number: int, raw: dict[str, Any]) -> tuple[ParsedRow | None, list[RowProblem]]:
+    def _enterprise_half(self, raw: dict[str, Any]) -> tuple[dict[str, Any], list[_Problem], Any]:
         cells = tuple(map(raw.get, _ENTERPRISE_HEADERS))
         key = cells if all(v is None or v.__class__ is str for v in cells) else tuple(map(_key_value, cells))
         if key != self._key:
@@ -603,10 +654,40 @@ class RowParser:
             _parse_cells(raw, _ENTERPRISE_CELLS, values, found)
             self._key = key
             self._enterprise = ({n: v for n, v in values.items() if v is not None}, found)
-        enterprise, enterprise_problems = self._enterprise
-        values = {}
+        return *self._enterprise, key
+
+    def parse(self, number: int, raw: dict[str, Any]) -> tuple[ParsedRow | None, list[RowProblem]]:
+        enterprise, enterprise_problems, key = self._enterprise_half(raw)
+        values: dict[str, Any] = {}
         found = list(enterprise_problems)
         _parse_cells(raw, _YEAR_CELLS, values, found)
+        return self._row(number, enterprise, key, values, found)
+
+    def parse_many(self, rows: list[tuple[int, dict[str, Any]]]) -> list[tuple[ParsedRow | None, list[RowProblem]]]:
+        """``parse`` of each row, in order (same rows, same outcomes)."""
+        halves = [self._enterprise_half(raw) for _, raw in rows]
+        columns: list[tuple[str, list[Any]]] = []
+        problems: dict[int, list[_Problem]] = {}
+        for header, name, parser, required in _YEAR_CELLS:
+            cells = [raw.get(header) for _, raw in rows]
+            values = _plain_column(parser, cells)
+            if values is None or (required and None in values):
+                values = _parse_column(cells, header, parser, required, problems)
+            columns.append((name, values))
+        names = [name for name, _ in columns]
+        parsed = []
+        for index, ((number, _), (enterprise, enterprise_problems, key), row_values) in enumerate(
+            zip(rows, halves, zip(*(values for _, values in columns), strict=True), strict=True)
+        ):
+            found = list(enterprise_problems)
+            if index in problems:
+                found += problems[index]
+            parsed.append(self._row(number, enterprise, key, dict(zip(names, row_values, strict=True)), found))
+        return parsed
+
+    @staticmethod
+    def _row(number: int, enterprise: dict[str, Any], key: Any, values: dict[str, Any],
+             found: list[_Problem]) -> tuple[ParsedRow | None, list[RowProblem]]:  # fmt: skip
         year = values.get("year")
         if year is None and any(values.get(name) is not None for name in FINANCIAL_FIELDS):
             found.append(("财务年度", None, "填写了财务数据但缺少财务年度",

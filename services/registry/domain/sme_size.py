@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from services.registry.domain.industries import section_of
@@ -28,6 +29,7 @@ class SizeResult:
     en: str
 
 
+@lru_cache(maxsize=8192)  # a few hundred classes in use; an import sizes every enterprise
 def group_of(industry_code: str) -> str:
     """The standard's group of a GB/T 4754 code (with or without its section letter)."""
     section = section_of(industry_code) or ""

@@ -335,8 +335,8 @@ class BatchParser:
         chunk = self._take()
         if not chunk:
             return None
-        parse = self.row_parser.parse
-        rows = [(number, raw, *parse(number, raw)) for number, raw in chunk]
+        parsed = self.row_parser.parse_many(chunk)
+        rows = [(number, raw, *outcome) for (number, raw), outcome in zip(chunk, parsed, strict=True)]
         return ParsedBatch(rows, time.perf_counter() - started)
 
 
@@ -352,11 +352,12 @@ class BatchValidator:
         batch = Batch(rows=len(parsed_batch.rows), parse_seconds=parsed_batch.parse_seconds)
         cache: dict[Any, tuple[Any, list[Any]]] = {}
         refused: dict[str, tuple[str, str]] = {}  # out of the principal's scope
+        this_year = _this_year()  # once per batch, not per row
         for number, raw, parsed, cell_problems in parsed_batch.rows:
             if parsed is None:
                 batch.problems += cell_problems
                 continue
-            row = validate_row(number, raw, parsed, self.seen, batch.problems, cache)
+            row = validate_row(number, raw, parsed, self.seen, batch.problems, cache, this_year)
             if row is None:
                 continue
             _, enterprise, report = row
@@ -445,6 +446,7 @@ def validate_row(
     seen: dict[tuple[str, int | None], int],
     problems: list[RowProblem],
     cache: dict[Any, tuple[Any, list[Any]]] | None = None,
+    this_year: int | None = None,
 ) -> CheckedRow | None:
     """The API's own schemas on a parsed row. The enterprise half of a row repeats on each of its
     years: ``cache`` validates each distinct one once per batch (same input, same verdict)."""
@@ -469,7 +471,7 @@ def validate_row(
             report = report_as_is(parsed.financial)
             if report is None:
                 report = FinancialReportIn.model_validate(parsed.financial).model_dump()
-            if not 1990 <= parsed.year <= _this_year():
+            if not 1990 <= parsed.year <= (this_year or _this_year()):
                 validation.report_year(parsed.year)
         except ValidationError as error:
             problems += [_schema_problem(number, raw, e) for e in error.errors()]

@@ -4,7 +4,7 @@ cell-by-cell parse, and openpyxl's own reading of a sheet."""
 from __future__ import annotations
 
 import itertools
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -14,16 +14,21 @@ from openpyxl import Workbook, load_workbook
 from pydantic import ValidationError
 
 from services.registry.api.schemas import EnterpriseCreate, FinancialReportIn
+from services.registry.domain.demo import generate_population
 from services.registry.domain.importing import (
     COLUMNS,
     ENTERPRISE_FIELDS,
+    HEADERS,
     MergedCell,
     RowParser,
+    export_row,
     iter_rows_xlsx,
     merged_cells,
     parse_row,
 )
-from services.registry.usecases.importer import TEMPLATE_ENTERPRISE, report_as_is
+from services.registry.persistence import bulk
+from services.registry.usecases.importer import TEMPLATE_ENTERPRISE, BatchParser, BatchValidator, report_as_is
+from shared.identity import Principal, Role
 
 AMOUNTS = [Decimal("0"), Decimal("-0"), Decimal("12.30"), Decimal("1.005"), Decimal("-5"), Decimal(10) ** 14,
            Decimal(10) ** 14 + 1, Decimal("NaN"), Decimal("Infinity"), 7, "7", None]  # fmt: skip
@@ -173,3 +178,54 @@ def test_the_sheet_is_read_as_openpyxl_reads_it(tmp_path: Path, write_only: bool
     expected = _sheet_values(path)
     assert len(expected) >= 2
     assert list(iter_rows_xlsx(str(path))) == expected
+
+
+def test_a_new_enterprises_event_is_constructed_as_the_schema_would_validate_it() -> None:
+    """``bulk._registered`` builds the registration event without validating it again: the same
+    model and the same JSON as validating it, on demo enterprises read the importer's way (their
+    blank cells, negative profits and missing years included)."""
+    population = list(generate_population(300, seed=11))
+    rows = []
+    for demo in population:
+        reports: list[dict[str, Any] | None] = [report | {"year": year} for year, report in demo.financials.items()]
+        for report in reports or [None]:
+            cells = export_row(demo.enterprise, report)
+            rows.append({header: None if c is None else str(c) for header, c in zip(HEADERS, cells, strict=True)})
+    parsed = BatchParser(enumerate(rows, start=2), chunk_rows=len(rows)).next_batch()
+    assert parsed is not None
+    batch = BatchValidator(Principal(Role.ADMIN, None, "test"), prepare=False).validate(parsed)
+    assert not batch.problems and len(batch.units) == len(population)
+    now = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
+    for unit in batch.units.values():
+        row = bulk._new_row(unit, now)
+        years = [bulk._report_row(unit.uscc, year, report, now) for year, report in sorted(unit.reports.items())]
+        constructed, validated = bulk._registered(unit, row, years), bulk.registered_validated(unit, row, years)
+        assert constructed == validated
+        assert constructed.model_dump_json() == validated.model_dump_json()
+
+
+# Year cells as sheets and clerks write them: plain digits (the column fast path) and everything else.
+YEAR_CELLS: dict[str, list[Any]] = {
+    "财务年度": ["2023", "", "２０２３", " 2024", "2024.0", "x", 2024, None, "99999999999999999999"],
+    "营业收入(元)": ["1000", "1000.5", "1000.55", "1000.555", "-7", "1,000", " 12", "", "12万元", "1\n2",
+                   "1" * 21, "1" * 20, 12.5, 3, None, MergedCell("9")],
+    "净利润(元)": ["-120.50", "+5", "--5", "-", ".5", "5."],
+    "从业人员": ["12", "0", "-1", "1.0", "１２", True, ""],
+    "是否审计": ["是", "否", "yes", "TRUE", "1", "0", " 是", "Y", "maybe", "", True, None],
+    "版本号": ["3", "", "3.5", "v3"],
+}
+
+
+@pytest.mark.parametrize("header", list(YEAR_CELLS))
+def test_a_batch_parses_as_its_rows_each_alone(header: str) -> None:
+    """``parse_many`` reads the year's cells a column at a time, taking a column of plain cells in one
+    pass: every batch, plain or not, must parse exactly as its rows one by one."""
+    cells = YEAR_CELLS[header]
+    plain = [cell for cell in cells if isinstance(cell, str) and cell.isascii() and cell.replace(".", "").isdigit()]
+    batches = [[_row(**{header: cell}) for cell in cells]]  # mixed: the column is parsed cell by cell
+    batches += [[_row(**{header: cell}) for cell in [*plain, ""]]]  # plain (and blank) only
+    batches += [[_row(**{header: cell}) for cell in pair] for pair in itertools.combinations(cells, 2)]
+    for batch in batches:
+        rows = list(enumerate(batch, start=2))
+        alone = [RowParser().parse(number, raw) for number, raw in rows]
+        assert RowParser().parse_many(rows) == alone, batch

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from decimal import Decimal
 
 import pytest
@@ -11,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 from shared.money import Money, SignedMoney
 from shared.problems import Problem
 from shared.request_limits import MAX_DEPTH, check_json, check_url
-from shared.text import Code, LongText, Name
+from shared.text import _REFUSED_CATEGORIES, Code, LongText, Name, forbidden_characters, normalise
 
 
 class Form(BaseModel):
@@ -70,3 +71,25 @@ def test_the_url_guard_refuses_control_characters_and_over_long_values() -> None
                         ("/a", b"q=%ff"), ("/a", b"q=\xff")):  # fmt: skip
         with pytest.raises(Problem):
             check_url(path, query)
+
+
+def test_a_printable_text_never_holds_a_refused_character() -> None:
+    """``forbidden_characters`` skips its per-character scan for a printable text: no code point Python
+    calls printable may be of a refused category."""
+    printable_refused = [
+        f"U+{point:04X}" for point in range(0x110000)
+        if chr(point).isprintable() and unicodedata.category(chr(point)) in _REFUSED_CATEGORIES
+    ]  # fmt: skip
+    assert printable_refused == []
+    assert forbidden_characters("云南\u200b科技\u00a0") == ["U+200B"]  # not printable: scanned, NBSP allowed
+    assert forbidden_characters("a\nb", multiline=True) == [] and forbidden_characters("a\nb") == ["U+000A"]
+
+
+@pytest.mark.parametrize("nfkc", [False, True])
+def test_ascii_text_normalises_as_the_general_path_does(nfkc: bool) -> None:
+    """``normalise`` takes ASCII text by a shortcut: every ASCII character is its own NFKC form."""
+    assert all(unicodedata.normalize("NFKC", chr(point)) == chr(point) for point in range(128))
+    for text in [" 9153 ", "\t a b \r\n", "", "x" * 70, "A\u3000"[:1] + " "]:
+        expected = (unicodedata.normalize("NFKC", text) if nfkc else text).translate({0xA0: " "}).strip(
+            " \t\r\n\u3000\u00a0\u2007\u202f")  # fmt: skip
+        assert normalise(text, nfkc=nfkc) == expected
