@@ -56,7 +56,9 @@ def normalise(value: Any, *, nfkc: bool = False, multiline: bool = False) -> Any
     return value.translate(_NBSP).strip(_TRIM)
 
 
-def _check(value: str, multiline: bool) -> str:
+def _check(value: str, multiline: bool = False) -> str:
+    if value.isprintable():  # see forbidden_characters: nothing to refuse (the common case, first)
+        return value
     bad = forbidden_characters(value, multiline=multiline)
     if bad:
         raise PydanticCustomError(
@@ -69,11 +71,24 @@ def _check(value: str, multiline: bool) -> str:
 
 # Building blocks, for a length of one's own:
 #   Annotated[str, StringConstraints(max_length=64), TRIMMED, CLEAN]
-TRIMMED = BeforeValidator(lambda v: normalise(v))
-TRIMMED_NFKC = BeforeValidator(lambda v: normalise(v, nfkc=True))
-TRIMMED_MULTILINE = BeforeValidator(lambda v: normalise(v, multiline=True))
-CLEAN = AfterValidator(lambda v: _check(v, False))
-CLEAN_MULTILINE = AfterValidator(lambda v: _check(v, True))
+def _normalise_nfkc(value: Any) -> Any:
+    return normalise(value, nfkc=True)
+
+
+def _normalise_multiline(value: Any) -> Any:
+    return normalise(value, multiline=True)
+
+
+def _check_multiline(value: str) -> str:
+    return _check(value, True)
+
+
+# Functions, not lambdas around them: these run for every text field of every request and import row.
+TRIMMED = BeforeValidator(normalise)
+TRIMMED_NFKC = BeforeValidator(_normalise_nfkc)
+TRIMMED_MULTILINE = BeforeValidator(_normalise_multiline)
+CLEAN = AfterValidator(_check)
+CLEAN_MULTILINE = AfterValidator(_check_multiline)
 
 Name = Annotated[str, StringConstraints(min_length=2, max_length=200), TRIMMED, CLEAN]  # enterprise / organisation
 PersonName = Annotated[str, StringConstraints(max_length=100), TRIMMED, CLEAN]

@@ -33,36 +33,50 @@ class SerialisedEnvelope:
         return self.json
 
 
+@dataclass(frozen=True, slots=True)
+class PreparedEvent:
+    """An event already serialised where it was made (an import's reader, perhaps in another process):
+    its class (type and source), its subject and its JSON (``event.model_dump_json()``)."""
+
+    kind: type[IntegrationEvent]
+    subject: str
+    data: str
+
+    @classmethod
+    def of(cls, event: IntegrationEvent) -> PreparedEvent:
+        return cls(type(event), str(getattr(event, event.SUBJECT_FIELD)), event.model_dump_json())
+
+
 _ID, _SUBJECT = "00000000-0000-4000-8000-000000000000", "SUBJECT"
 _SAFE = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_.:")
 
 
-def serialise_batch(events: Sequence[IntegrationEvent], traceparent: str | None = None,
-                    data: Sequence[str | None] | None = None) -> list[SerialisedEnvelope]:  # fmt: skip
-    """The envelopes of a batch's events, stamped with one time. ``data``: an event's JSON where it is
-    already made (``event.model_dump_json()``), None where it is not."""
+def serialise_batch(events: Sequence[IntegrationEvent | PreparedEvent],
+                    traceparent: str | None = None) -> list[SerialisedEnvelope]:  # fmt: skip
+    """The envelopes of a batch's events, stamped with one time."""
     now = datetime.now(UTC)
     ids = os.urandom(16 * len(events))  # one system call for the batch's ids
     templates: dict[tuple[str, str], tuple[str, str, str]] = {}
     envelopes = []
     for index, event in enumerate(events):
-        subject = str(getattr(event, event.SUBJECT_FIELD))
-        source = f"/srdi/{event.SOURCE}"
+        if isinstance(event, PreparedEvent):
+            kind, subject, body = event.kind, event.subject, event.data
+        else:
+            kind, subject, body = type(event), str(getattr(event, event.SUBJECT_FIELD)), event.model_dump_json()
+        source = f"/srdi/{kind.SOURCE}"
         event_id = str(uuid.UUID(bytes=ids[16 * index : 16 * index + 16], version=4))
         if _SAFE.issuperset(subject):
-            template = templates.get((source, event.TYPE))
+            template = templates.get((source, kind.TYPE))
             if template is None:
-                shape = _head(_ID, source, event.TYPE, _SUBJECT, now, traceparent)
+                shape = _head(_ID, source, kind.TYPE, _SUBJECT, now, traceparent)
                 before, _, after = shape.partition(f'"{_ID}"')
                 middle, _, end = after.partition(f'"{_SUBJECT}"')
-                template = templates[(source, event.TYPE)] = (f'{before}"', f'"{middle}"', f'"{end}')
+                template = templates[(source, kind.TYPE)] = (f'{before}"', f'"{middle}"', f'"{end}')
             opening, between, closing = template
             head = f"{opening}{event_id}{between}{subject}{closing}"
         else:
-            head = _head(event_id, source, event.TYPE, subject, now, traceparent)
-        made = data[index] if data is not None else None
-        body = made if made is not None else event.model_dump_json()
-        envelopes.append(SerialisedEnvelope(event_id, event.TYPE, subject, f'{head},"data":{body}}}'))
+            head = _head(event_id, source, kind.TYPE, subject, now, traceparent)
+        envelopes.append(SerialisedEnvelope(event_id, kind.TYPE, subject, f'{head},"data":{body}}}'))
     return envelopes
 
 

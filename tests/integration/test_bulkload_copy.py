@@ -36,7 +36,8 @@ def rows() -> list[dict[str, Any]]:
     for index, name in enumerate(AWKWARD_TEXT):
         made.append({
             "name": name, "count": [0, -1, 2**31 - 1, None][index % 4],
-            "amount": [Decimal("12345678901234.56"), Decimal("-0.01"), Decimal("1E+3"), Decimal("0"), None][index % 5],
+            "amount": [Decimal("12345678901234.56"), Decimal("-0.01"), Decimal("1E+3"), Decimal("0"), None,
+                       7][index % 6],
             "share": [Decimal("0.123456"), Decimal("1"), None][index % 3], "flag": [True, False, None][index % 3],
             "day": [date(2006, 3, 24), date(1, 1, 1), None][index % 3],
             "at": [datetime(2026, 12, 3, 13, 55, 1, 123456, tzinfo=UTC),

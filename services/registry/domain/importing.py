@@ -28,11 +28,12 @@ import io
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from operator import itemgetter
 from typing import IO, Any
 
 from openpyxl import Workbook
@@ -556,6 +557,7 @@ _ENTERPRISE_CELLS = _FIELDS[: len(ENTERPRISE_FIELDS)]
 _YEAR_CELLS = _FIELDS[len(ENTERPRISE_FIELDS) :]
 assert tuple(name for _, name, _, _ in _ENTERPRISE_CELLS) == ENTERPRISE_FIELDS
 _ENTERPRISE_HEADERS = tuple(header for header, _, _, _ in _ENTERPRISE_CELLS)
+_YEAR_GETTER = itemgetter(*(header for header, _, _, _ in _YEAR_CELLS))
 _Problem = tuple[str, str | None, str, str]  # a problem without its row: column, value, zh, en
 
 
@@ -602,9 +604,9 @@ _KIND_OF = {parser: kind for kind, parser in _PARSERS.items()}
 _NOT_PLAIN = object()
 
 
-def _plain_column(parser: Any, cells: list[Any]) -> list[Any] | None:
+def _plain_column(parser: Any, cells: Sequence[Any]) -> list[Any] | None:
     """The column's values when every cell is plain (see above); None when in doubt."""
-    if not all(cell.__class__ is str for cell in cells):
+    if set(map(type, cells)) != {str}:
         return None
     kind = _KIND_OF[parser]
     if kind == "bool":
@@ -618,10 +620,12 @@ def _plain_column(parser: Any, cells: list[Any]) -> list[Any] | None:
     joined = "\n".join(cells)
     if joined.count("\n") != len(cells) - 1 or pattern.fullmatch(joined) is None:  # no cell holds a line break
         return None
+    if "" not in cells:
+        return list(map(convert, cells))
     return [convert(cell) if cell else None for cell in cells]
 
 
-def _parse_column(cells: list[Any], header: str, parser: Any, required: bool,
+def _parse_column(cells: Sequence[Any], header: str, parser: Any, required: bool,
                   problems: dict[int, list[_Problem]]) -> list[Any]:  # fmt: skip
     """``_parse_cells`` for one column of a batch: its values, and each row's problems (by index)."""
     values: list[Any] = []
@@ -647,6 +651,8 @@ class RowParser:
 
     def _enterprise_half(self, raw: dict[str, Any]) -> tuple[dict[str, Any], list[_Problem], Any]:
         cells = tuple(map(raw.get, _ENTERPRISE_HEADERS))
+        if cells == self._key:  # the previous row's cells (a key of raw cells is never a transformed one)
+            return *self._enterprise, self._key
         key = cells if all(v is None or v.__class__ is str for v in cells) else tuple(map(_key_value, cells))
         if key != self._key:
             values: dict[str, Any] = {}
@@ -665,24 +671,29 @@ class RowParser:
 
     def parse_many(self, rows: list[tuple[int, dict[str, Any]]]) -> list[tuple[ParsedRow | None, list[RowProblem]]]:
         """``parse`` of each row, in order (same rows, same outcomes)."""
+        if not rows:
+            return []
         halves = [self._enterprise_half(raw) for _, raw in rows]
-        columns: list[tuple[str, list[Any]]] = []
+        raws = [raw for _, raw in rows]
+        try:  # the year's cells a column at a time, transposed in C when every row has every year column
+            table: list[Sequence[Any]] = list(zip(*map(_YEAR_GETTER, raws), strict=True))
+        except KeyError:
+            table = [[raw.get(header) for raw in raws] for header, _, _, _ in _YEAR_CELLS]
+        columns: list[tuple[str, Sequence[Any]]] = []
         problems: dict[int, list[_Problem]] = {}
-        for header, name, parser, required in _YEAR_CELLS:
-            cells = [raw.get(header) for _, raw in rows]
+        for (header, name, parser, required), cells in zip(_YEAR_CELLS, table, strict=True):
             values = _plain_column(parser, cells)
             if values is None or (required and None in values):
                 values = _parse_column(cells, header, parser, required, problems)
             columns.append((name, values))
         names = [name for name, _ in columns]
+        make = self._row
         parsed = []
         for index, ((number, _), (enterprise, enterprise_problems, key), row_values) in enumerate(
             zip(rows, halves, zip(*(values for _, values in columns), strict=True), strict=True)
         ):
-            found = list(enterprise_problems)
-            if index in problems:
-                found += problems[index]
-            parsed.append(self._row(number, enterprise, key, dict(zip(names, row_values, strict=True)), found))
+            found = enterprise_problems + problems[index] if index in problems else list(enterprise_problems)
+            parsed.append(make(number, enterprise, key, dict(zip(names, row_values, strict=True)), found))
         return parsed
 
     @staticmethod

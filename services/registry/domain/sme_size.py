@@ -37,11 +37,16 @@ def group_of(industry_code: str) -> str:
     return sme_size_table().group_of(section + digits).code
 
 
+@lru_cache(maxsize=64)
+def _minima(group: str) -> dict[str, dict[str, Decimal]]:
+    return next((g for g in sme_size_table().groups if g.code == group), sme_size_table().other).minima
+
+
 def classify(
     industry_code: str, employees: int | None, revenue: Decimal | None, total_assets: Decimal | None = None
 ) -> SizeResult:
     group = group_of(industry_code)
-    minima = next((g for g in sme_size_table().groups if g.code == group), sme_size_table().other).minima
+    minima = _minima(group)
     measures: dict[str, Any] = {"employees": employees, "revenue": revenue, "total_assets": total_assets}
     for size in SIZES:
         minimum = minima[size]

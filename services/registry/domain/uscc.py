@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from operator import mul
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _VALUE = {char: index for index, char in enumerate(ALPHABET)}
+_NOT_IN_ALPHABET = str.maketrans("", "", ALPHABET)  # deletes the alphabet: what is left is not allowed
 _FINAL_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 # GB 32100 appendix: registration authority → the entity-type codes it may issue.
@@ -53,21 +55,24 @@ def normalise(raw: str) -> str:
     return unicodedata.normalize("NFKC", raw).strip(" \t\u3000\u00a0").upper()
 
 
+# The weighted sums below run as C-level maps: the register validates every code it is sent, an
+# import a hundred thousand at a time.
 def _check_final(first17: str) -> str:
-    total = sum(_VALUE[char] * weight for char, weight in zip(first17, _FINAL_WEIGHTS, strict=True))
+    total = sum(map(mul, map(_VALUE.__getitem__, first17), _FINAL_WEIGHTS))
     return ALPHABET[(31 - total % 31) % 31]
 
 
-def _org_value(char: str) -> int:
-    # GB 11714 numbers letters A=10 … Z=35 over the whole Latin alphabet (unlike GB 32100's 31 characters).
-    return int(char) if char.isdigit() else ord(char) - 55
+# GB 11714 numbers letters A=10 … Z=35 over the whole Latin alphabet (unlike GB 32100's 31 characters);
+# an organisation code's body uses GB 32100's characters only.
+_ORG_VALUE = {char: int(char) if char.isdigit() else ord(char) - 55 for char in ALPHABET}
 
 
 def _check_org(first8: str) -> str | None:
     """GB 11714 check character of an organisation code (None if a body character is not allowed)."""
-    if any(char not in _VALUE for char in first8):
+    try:
+        total = sum(map(mul, map(_ORG_VALUE.__getitem__, first8), _ORG_WEIGHTS))
+    except KeyError:
         return None
-    total = sum(_org_value(char) * weight for char, weight in zip(first8, _ORG_WEIGHTS, strict=True))
     check = 11 - total % 11
     return {10: "X", 11: "0"}.get(check, str(check))
 
@@ -77,7 +82,7 @@ def validate_uscc(raw: str) -> str:
     code = normalise(raw)
     if len(code) != 18:
         raise UsccError("length", f"长度应为18位，实为{len(code)}位", f"must be 18 characters, got {len(code)}")
-    bad = sorted({char for char in code if char not in _VALUE})
+    bad = sorted(set(code.translate(_NOT_IN_ALPHABET)))
     if bad:
         raise UsccError(
             "charset", f"含有不允许的字符：{''.join(bad)}（不使用 I、O、Z、S、V）",

@@ -257,8 +257,9 @@ async def _read_and_write(runtime: ServiceRuntime, job_id: str, reader: BatchRea
                           dry_run: bool, timings: Timings) -> None:  # fmt: skip
     next_batch = reader.next_batch
     # The reader parses and validates the next batch in a thread while this task writes the last one:
-    # the database works while Python parses. (Reader processes were measured: on two shared cores,
-    # pickling the batches across costs more than the second interpreter gains.)
+    # the database works while Python parses. (A reader process was measured twice, last on 2026-12-03:
+    # 100,000 enterprises × 3 years pickle to 315 MB, 7.5 s to dump and 4.7 s to load, more than the
+    # second interpreter gains on two cores.)
     queue: asyncio.Queue[Batch | None] = asyncio.Queue(maxsize=PIPELINE_DEPTH)
     # Versions this job moved (uscc → (version before the job, after)): a later row of the same
     # enterprise, further down the file, still names the version the file was based on.

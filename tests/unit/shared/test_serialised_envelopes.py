@@ -10,7 +10,7 @@ import pytest
 from shared.events.catalogue.base import IntegrationEvent
 from shared.events.catalogue.registry import EnterpriseRegistered, EnterpriseSnapshot, FinancialsReported
 from shared.events.envelope import Envelope
-from shared.events.serialised import serialise_batch
+from shared.events.serialised import PreparedEvent, serialise_batch
 
 
 def snapshot(uscc: str, name: str) -> EnterpriseSnapshot:
@@ -36,8 +36,8 @@ EVENTS: list[IntegrationEvent] = [
 @pytest.mark.parametrize("traceparent", [None, "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"])
 @pytest.mark.parametrize("prepared", [False, True])
 def test_batch_envelopes_are_byte_for_byte_pydantics(traceparent: str | None, prepared: bool) -> None:
-    data = [event.model_dump_json() for event in EVENTS] if prepared else None
-    envelopes = serialise_batch(EVENTS, traceparent, data)
+    given = [PreparedEvent.of(event) for event in EVENTS] if prepared else EVENTS
+    envelopes = serialise_batch(given, traceparent)
     assert len({envelope.id for envelope in envelopes}) == len(EVENTS)
     for event, written in zip(EVENTS, envelopes, strict=True):
         parsed = Envelope.model_validate_json(written.json)
