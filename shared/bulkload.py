@@ -18,10 +18,9 @@ time zone; bytes; anything unforeseen) sends the whole call the binary way inste
 
 from __future__ import annotations
 
-import io
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from operator import itemgetter
@@ -94,14 +93,17 @@ async def append_rows(
     rows: Sequence[Mapping[str, Any]],
     columns: Sequence[str] | None = None,
     constants: Mapping[str, Any] | None = None,
+    lines: Sequence[str] | None = None,
 ) -> None:
+    """``lines``: the rows' COPY text over ``columns`` less ``constants``, made ahead by ``copy_lines``
+    (used on PostgreSQL; the rows themselves elsewhere)."""
     if not rows:
         return
     constants = constants or {}
     names = [name for name in (columns or rows[0].keys()) if name not in constants]
     connection = await session.connection() if isinstance(session, AsyncSession) else session
     if connection.dialect.name == "postgresql":
-        await _copy(connection, table, rows, names, constants)
+        await _copy(connection, table, rows, names, constants, lines)
         return
     per_statement = max(1, _SQLITE_PARAMETERS // (len(names) + len(constants)))
     for start in range(0, len(rows), per_statement):
@@ -109,8 +111,32 @@ async def append_rows(
         await connection.execute(insert(table).values(chunk))
 
 
+def copy_lines(table: Table, rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> list[str] | None:
+    """Each row's line of COPY text over ``columns`` (without its line break), for ``append_rows`` to
+    send later — worked out where there is time to spare (an import's reader, beside the writer);
+    None when a value has no certain text form."""
+    if not rows:
+        return []
+    try:
+        return _lines(_columns(table, rows, list(columns)))
+    except _NotText:
+        return None
+
+
+def _columns(table: Table, rows: Sequence[Mapping[str, Any]], names: list[str]) -> list[Sequence[Any]]:
+    """The rows' values a column at a time, JSON columns serialised."""
+    get = itemgetter(*names)
+    records: list[tuple[Any, ...]] = [(get(row),) for row in rows] if len(names) == 1 else list(map(get, rows))
+    return [list(map(_to_json, column)) if isinstance(table.c[name].type, JSON) else column
+            for name, column in zip(names, zip(*records, strict=True), strict=True)]  # fmt: skip
+
+
+def _lines(columns: Sequence[Sequence[Any]]) -> list[str]:
+    return list(map("\t".join, zip(*map(_column_text, columns), strict=True)))
+
+
 async def _copy(connection: AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]], names: list[str],
-                constants: Mapping[str, Any]) -> None:  # fmt: skip
+                constants: Mapping[str, Any], lines: Sequence[str] | None) -> None:  # fmt: skip
     raw = await connection.get_raw_connection()
     driver: Any = raw.driver_connection
     if not driver.is_in_transaction():
@@ -118,29 +144,25 @@ async def _copy(connection: AsyncConnection, table: Table, rows: Sequence[Mappin
         # would commit on its own.
         await connection.execute(text("SELECT 1"))
     serialised = {n: _to_json(v) if isinstance(table.c[n].type, JSON) else v for n, v in constants.items()}
-    get = itemgetter(*names)
-    records: list[tuple[Any, ...]] = [(get(row),) for row in rows] if len(names) == 1 else list(map(get, rows))
-    # A column at a time: JSON columns serialised, then each column written as text.
-    values: list[Sequence[Any]] = [list(map(_to_json, column)) if isinstance(table.c[name].type, JSON) else column
-                                   for name, column in zip(names, zip(*records, strict=True), strict=True)]  # fmt: skip
-    columns = [*names, *constants]
     tail = tuple(serialised.values())
+    columns = [*names, *constants]
     try:
-        data = _text_rows(values, len(records), tail)
+        suffix = "".join("\t" + _column_text((value,))[0] for value in tail)
+        if lines is None:
+            lines = _lines(_columns(table, rows, names))
     except _NotText:
-        records = list(zip(*values, strict=True))
+        records = list(zip(*_columns(table, rows, names), strict=True))
         await driver.copy_records_to_table(
             table.name, records=[record + tail for record in records] if tail else records, columns=columns,
             schema_name=table.schema,
         )  # fmt: skip
         return
-    await driver.copy_to_table(table.name, source=io.BytesIO(data), columns=columns, schema_name=table.schema,
-                               format="text")  # fmt: skip
+    end = suffix + "\n"
+    await driver.copy_to_table(table.name, source=_whole((end.join(lines) + end).encode()), columns=columns,
+                               schema_name=table.schema, format="text")  # fmt: skip
 
 
-def _text_rows(columns: list[Sequence[Any]], count: int, tail: tuple[Any, ...]) -> bytes:
-    texts = [_column_text(column) for column in columns]
-    texts += [_column_text((value,)) * count for value in tail]
-    lines = list(map("\t".join, zip(*texts, strict=True)))
-    lines.append("")
-    return "\n".join(lines).encode()
+async def _whole(data: bytes) -> AsyncIterator[bytes]:
+    """The data in one piece: asyncpg reads a file-like source 512 kB at a time, each read a hop
+    through a thread pool (and, beside a busy thread, a wait for the GIL)."""
+    yield data

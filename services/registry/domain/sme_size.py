@@ -50,10 +50,15 @@ def classify(
     measures: dict[str, Any] = {"employees": employees, "revenue": revenue, "total_assets": total_assets}
     for size in SIZES:
         minimum = minima[size]
-        if any(measures[name] is None for name in minimum):
-            missing = ", ".join(name for name in minimum if measures[name] is None)
-            return SizeResult(None, group, f"缺少划型所需数据：{missing}", f"missing facts for sizing: {missing}")
-        if all(Decimal(measures[name]) >= Decimal(value) for name, value in minimum.items()):
+        reached = True
+        for name, value in minimum.items():  # plain loops: an import sizes every enterprise it registers
+            measure = measures[name]
+            if measure is None:
+                missing = ", ".join(name for name in minimum if measures[name] is None)
+                return SizeResult(None, group, f"缺少划型所需数据：{missing}", f"missing facts for sizing: {missing}")
+            if reached and not measure >= value:  # int and Decimal compare exactly (as do float and Decimal)
+                reached = False
+        if reached:
             return _result(size, group)
     return _result("micro", group)
 

@@ -238,7 +238,7 @@ async def _run_import(runtime: ServiceRuntime, job_id: str, path: Path, principa
                 await _set(runtime, job_id, status="failed", error="bad headers / 表头不符合模板", finished_at=_now())
                 return
             reader = BatchReader(itertools.chain([first] if first else [], rows), principal, chunk_rows,
-                                 prepare=not dry_run)  # fmt: skip
+                                 not dry_run, copy_text=runtime.engine.dialect.name == "postgresql")  # fmt: skip
             await _read_and_write(runtime, job_id, reader, principal, dry_run, timings)
         finally:
             await asyncio.to_thread(_close, rows)
@@ -344,8 +344,10 @@ class BatchParser:
 class BatchValidator:
     """Stage 2: the API's schemas, duplicates within the file, scope; groups rows into commit units."""
 
-    def __init__(self, principal: Principal, prepare: bool = True) -> None:
-        self.principal, self.prepare = principal, prepare
+    def __init__(self, principal: Principal, prepare: bool = True, copy_text: bool = False) -> None:
+        """``prepare``: work out new enterprises' rows and events ahead; ``copy_text``: and their rows'
+        COPY text (PostgreSQL)."""
+        self.principal, self.prepare, self.copy_text = principal, prepare, copy_text
         self.seen: dict[tuple[str, int | None], int] = {}
 
     def validate(self, parsed_batch: ParsedBatch) -> Batch:
@@ -389,6 +391,8 @@ class BatchValidator:
                         bulk.prepare_new(unit)
                     except Exception:  # the writer builds it then, and reports the unit if it fails there
                         log.debug("could not prepare %s ahead", unit.uscc, exc_info=True)
+            if self.copy_text:
+                bulk.prepare_copy(list(batch.units.values()))
             batch.prepare_seconds = time.perf_counter() - validated
         return batch
 
@@ -397,8 +401,9 @@ class BatchReader:
     """Both stages in one thread (small files)."""
 
     def __init__(self, rows: Iterator[tuple[int, dict[str, Any]]], principal: Principal, chunk_rows: int,
-                 prepare: bool = True) -> None:  # fmt: skip
-        self.parser, self.validator = BatchParser(rows, chunk_rows), BatchValidator(principal, prepare)
+                 prepare: bool = True, copy_text: bool = False) -> None:  # fmt: skip
+        self.parser = BatchParser(rows, chunk_rows)
+        self.validator = BatchValidator(principal, prepare, copy_text)
 
     def next_batch(self) -> Batch | None:
         parsed = self.parser.next_batch()
