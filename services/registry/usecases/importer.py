@@ -392,7 +392,10 @@ class BatchValidator:
                     except Exception:  # the writer builds it then, and reports the unit if it fails there
                         log.debug("could not prepare %s ahead", unit.uscc, exc_info=True)
             if self.copy_text:
-                bulk.prepare_copy(list(batch.units.values()))
+                try:
+                    bulk.prepare_copy(list(batch.units.values()))
+                except Exception:  # the writer makes the COPY text from the rows then
+                    log.debug("could not prepare the batch's COPY text ahead", exc_info=True)
             batch.prepare_seconds = time.perf_counter() - validated
         return batch
 
