@@ -57,8 +57,6 @@ def normalise(value: Any, *, nfkc: bool = False, multiline: bool = False) -> Any
 
 
 def _check(value: str, multiline: bool = False) -> str:
-    if value.isprintable():  # see forbidden_characters: nothing to refuse (the common case, first)
-        return value
     bad = forbidden_characters(value, multiline=multiline)
     if bad:
         raise PydanticCustomError(

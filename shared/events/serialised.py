@@ -35,7 +35,7 @@ class SerialisedEnvelope:
 
 @dataclass(frozen=True, slots=True)
 class PreparedEvent:
-    """An event already serialised where it was made (an import's reader, perhaps in another process):
+    """An event already serialised where it was made (an import's reader, ahead of the writer):
     its class (type and source), its subject and its JSON (``event.model_dump_json()``)."""
 
     kind: type[IntegrationEvent]

@@ -87,7 +87,6 @@ class Prepared:
     """An enterprise's registration worked out ahead — in the reader, off the writer's path — from the
     file alone: nothing in it depends on the register or the clock (``prepare_new``)."""
 
-    size_class: str | None
     event: PreparedEvent  # the registration event, serialised
     row: dict[str, Any]  # its enterprise row and its years' rows, without the times the writer adds
     reports: list[dict[str, Any]]
@@ -102,7 +101,7 @@ def prepare_new(unit: Unit) -> None:
     row = _new_values(unit)
     reports = [_report_values(unit.uscc, year, report) for year, report in sorted(unit.reports.items())]
     event = PreparedEvent(EnterpriseRegistered, unit.uscc, registered_json(unit, row, reports))
-    unit.prepared = Prepared(row["size_class"], event, row, reports)
+    unit.prepared = Prepared(event, row, reports)
 
 
 # The columns a new enterprise's rows are COPYed with, the writer's times being constants (``_write``).
@@ -397,13 +396,12 @@ def _new_row(unit: Unit, now: datetime) -> dict[str, Any]:
 
 
 def _new_values(unit: Unit) -> dict[str, Any]:
-    """A new enterprise's row, but for the times."""
-    values = dict(unit.enterprise)
+    """A new enterprise's row, but for the times (as the reader prepared it, if it did)."""
     if unit.prepared is not None:
-        size_class = unit.prepared.size_class
-    else:
-        latest = SimpleNamespace(**unit.reports[max(unit.reports)]) if unit.reports else None
-        size_class = validation.size_class(values["industry_code"], latest) if latest else None
+        return dict(unit.prepared.row)
+    values = dict(unit.enterprise)
+    latest = SimpleNamespace(**unit.reports[max(unit.reports)]) if unit.reports else None
+    size_class = validation.size_class(values["industry_code"], latest) if latest else None
     values |= {
         "prefecture_code": validation.prefecture_of(values["county_code"]),
         "size_class": size_class,
@@ -506,14 +504,7 @@ def registered_json(unit: Unit, values: Mapping[str, Any], years: list[dict[str,
     model is built (validating the snapshot again cost more than serialising it).
     ``test_import_fast_paths`` holds the two byte-for-byte equal."""
     financials = [{name: year.get(name) for name in _YEAR_FIELDS} for year in years]
-    snapshot = {
-        "uscc": values["uscc"], "name": values["name"], "prefecture_code": values["prefecture_code"],
-        "county_code": values["county_code"], "industry_code": values["industry_code"],
-        "size_class": values["size_class"], "established_on": values["established_on"],
-        "niche_market": values["niche_market"], "niche_since": values["niche_since"], "key_fields": [],
-        "contact_email": values["contact_email"], "financials": financials, "recognitions": [],
-        "facts": _new_facts(unit), "version": values["version"],
-    }  # fmt: skip
+    snapshot = _snapshot_values(values, financials, [], [], _new_facts(unit))
     return to_json({"uscc": unit.uscc, "enterprise": snapshot}).decode()
 
 
@@ -528,11 +519,17 @@ def _snapshot(values: Mapping[str, Any], years: list[dict[str, Any]], recognitio
               tags: list[str], facts: dict[str, Any]) -> EnterpriseSnapshot:  # fmt: skip
     """The same snapshot ``snapshots.snapshot`` makes from the stored aggregate, from the values just
     written (validated from plain values in one call: pydantic's core is faster than constructing)."""
-    return EnterpriseSnapshot.model_validate({
+    return EnterpriseSnapshot.model_validate(_snapshot_values(values, years, recognitions, tags, facts))
+
+
+def _snapshot_values(values: Mapping[str, Any], years: list[dict[str, Any]], recognitions: list[dict[str, Any]],
+                     tags: list[str], facts: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+    """An ``EnterpriseSnapshot``'s fields, in the model's order (``registered_json`` serialises them so)."""
+    return {
         "uscc": values["uscc"], "name": values["name"], "prefecture_code": values["prefecture_code"],
         "county_code": values["county_code"], "industry_code": values["industry_code"],
         "size_class": values["size_class"], "established_on": values["established_on"],
         "niche_market": values["niche_market"], "niche_since": values["niche_since"], "key_fields": tags,
         "contact_email": values["contact_email"], "financials": years, "recognitions": recognitions,
         "facts": facts, "version": values["version"],
-    })  # fmt: skip
+    }  # fmt: skip
