@@ -51,11 +51,15 @@ lint: install
 typecheck: install
 	$(BIN)/mypy shared services tests bench
 
+# pytest-xdist workers, one per core: a unit test goes to whichever worker is free; an integration
+# test file stays on one worker, so that a module's fixture (the benchmarks' tiny runs) runs once.
+# (The end-to-end and fault suites start processes and servers of their own: they run alone.)
+PYTEST_WORKERS ?= auto
 unit: install
-	$(BIN)/pytest tests/unit -q
+	$(BIN)/pytest tests/unit -q -n $(PYTEST_WORKERS) --dist worksteal
 
 integration: install
-	$(BIN)/pytest tests/integration -q
+	$(BIN)/pytest tests/integration -q -n $(PYTEST_WORKERS) --dist loadfile
 
 e2e: install
 	$(BIN)/pytest tests/e2e -q

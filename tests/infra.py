@@ -10,10 +10,13 @@ When none works the fixture fails loudly — a missing dependency never becomes 
 from __future__ import annotations
 
 import atexit
+import contextlib
+import fcntl
 import functools
 import os
 import re
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,10 +36,24 @@ def docker_engine_answers() -> bool:
         return False
 
 
-def _run_script(script: str) -> str:
-    result = subprocess.run([str(LOCAL / script), "start"], capture_output=True, text=True, timeout=900)
+@contextlib.contextmanager
+def _one_starter_at_a_time(name: str) -> Iterator[None]:
+    """Parallel test workers (pytest-xdist) each ask for the same server: the first starts it, the
+    others wait on the lock and then find it running (the scripts return at once when it is up)."""
+    lock_dir = ROOT / "var"
+    lock_dir.mkdir(exist_ok=True)
+    with open(lock_dir / f".{name}.start-lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        yield
+
+
+def _run_script(script: str, *arguments: str) -> str:
+    with _one_starter_at_a_time(script):
+        result = subprocess.run([str(LOCAL / script), "start", *arguments], capture_output=True, text=True,
+                                timeout=900)  # fmt: skip
     if result.returncode != 0:
-        raise RuntimeError(f"deploy/local/{script} start failed:\n{result.stdout}\n{result.stderr}")
+        command = " ".join(["start", *arguments])
+        raise RuntimeError(f"deploy/local/{script} {command} failed:\n{result.stdout}\n{result.stderr}")
     last_line = result.stdout.strip().splitlines()[-1]
     return re.sub(r"\x1b\[[0-9;]*m", "", last_line).strip()  # no terminal colours in a URL
 
@@ -85,11 +102,7 @@ def kafka_cluster_bootstrap() -> str:
     when set, else ``deploy/local/kafka.sh start --brokers 3``."""
     if os.environ.get("SRDI_KAFKA_CLUSTER_BOOTSTRAP"):
         return os.environ["SRDI_KAFKA_CLUSTER_BOOTSTRAP"]
-    result = subprocess.run([str(LOCAL / "kafka.sh"), "start", "--brokers", "3"], capture_output=True, text=True,
-                            timeout=900)  # fmt: skip
-    if result.returncode != 0:
-        raise RuntimeError(f"deploy/local/kafka.sh start --brokers 3 failed:\n{result.stdout}\n{result.stderr}")
-    return re.sub(r"\x1b\[[0-9;]*m", "", result.stdout.strip().splitlines()[-1]).strip()
+    return _run_script("kafka.sh", "--brokers", "3")
 
 
 def kafka_cluster_broker(action: str, node: int) -> None:

@@ -47,11 +47,21 @@ class MarkedDocument:
         return RuleFileError(self.file, self.line_of(loc), message)
 
 
+# libyaml's parser when PyYAML was built with it (the wheels are): the same safe constructor, its
+# nodes carry the same marks, and it parses about ten times faster than the pure-Python one (the rule
+# book is read at every start of the eligibility service).
+_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def read_marked(file: Path) -> MarkedDocument:
     try:
         text = file.read_text(encoding="utf-8")
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        loader = _LOADER(text)
+        try:  # parsed once: the node tree gives the lines, the same tree the data
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
