@@ -21,6 +21,7 @@ from sqlmodel import select
 from services.registry.api.schemas import EnterpriseCreate, EnterpriseUpdate, FinancialReportIn
 from services.registry.app import DEFINITION
 from services.registry.config import RegistrySettings
+from services.registry.persistence import bulk
 from services.registry.persistence.tables import Enterprise, FinancialReport, ImportJob, ImportProblem
 from services.registry.usecases import commands
 from services.registry.usecases.importer import run_import
@@ -40,14 +41,18 @@ NEW = [credit_code(920_030 + n) for n in range(2)]  # not registered yet
 HEADERS = ["企业名称", "统一社会信用代码", "所在区县代码", "行业代码", "财务年度", "营业收入(元)", "从业人员", "版本号"]
 
 
+def postgres_settings(postgres_url: str) -> RegistrySettings:
+    url = make_url(postgres_url).set(database=f"srdi_t{secrets.token_hex(4)}").render_as_string(hide_password=False)
+    return RegistrySettings(database_url=url, registry_demo_count=0, log_json=False)
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def runtime(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[ServiceRuntime]:
     if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'srdi.db'}"
+        settings = RegistrySettings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'srdi.db'}",
+                                    registry_demo_count=0, log_json=False)  # fmt: skip
     else:
-        base = request.getfixturevalue("postgres_url")
-        url = make_url(base).set(database=f"srdi_t{secrets.token_hex(4)}").render_as_string(hide_password=False)
-    settings = RegistrySettings(database_url=url, registry_demo_count=0, log_json=False)
+        settings = postgres_settings(request.getfixturevalue("postgres_url"))
     service = ServiceRuntime(DEFINITION, settings, InProcessBus(), run_relay=False, run_consumers=False)
     await service.migrate()
     yield service
@@ -216,8 +221,7 @@ async def test_an_imported_enterprise_is_announced_exactly_as_a_registered_one(
 async def test_an_enterprise_the_database_refuses_fails_alone(postgres_url: str, tmp_path: Path) -> None:
     """A value PostgreSQL cannot store (beyond the money column's precision) sinks neither the batch
     nor the file: the batch is bisected until that enterprise stands alone and is reported."""
-    url = make_url(postgres_url).set(database=f"srdi_t{secrets.token_hex(4)}").render_as_string(hide_password=False)
-    settings = RegistrySettings(database_url=url, registry_demo_count=0, log_json=False)
+    settings = postgres_settings(postgres_url)
     runtime = ServiceRuntime(DEFINITION, settings, InProcessBus(), run_relay=False, run_consumers=False)
     await runtime.migrate()
     try:
@@ -234,5 +238,52 @@ async def test_an_enterprise_the_database_refuses_fails_alone(postgres_url: str,
         assert job.applied_rows == 5
         subjects = [row["subject"] for row in (await state(runtime))["outbox"]]
         assert sorted(subjects) == sorted(codes[:3] + codes[4:])
+    finally:
+        await runtime.engine.dispose()
+
+
+async def test_an_enterprise_registered_meanwhile_is_refused_alone(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Someone registers one of the file's new enterprises after the batch was resolved, before it is
+    written: the direct COPY fails, the batch goes through the staging tables, and only that
+    enterprise is refused — the rival's registration stands, the others land, one event each."""
+    settings = postgres_settings(postgres_url)
+    runtime = ServiceRuntime(DEFINITION, settings, InProcessBus(), run_relay=False, run_consumers=False)
+    await runtime.migrate()
+    codes = [credit_code(920_060 + n) for n in range(5)]
+    racer = codes[2]
+    real_apply = bulk.apply
+    raced: list[str] = []
+
+    async def apply_after_a_rival(uow: Any, plan: bulk.Plan, now: datetime) -> bulk.Written:
+        if not raced:
+            async with runtime.uow() as rival:
+                data = EnterpriseCreate(uscc=racer, name="云南抢先登记有限公司", county_code="530102",
+                                        industry_code="C3985")  # fmt: skip
+                await commands.register(rival, data, {})
+                await rival.commit()
+            raced.append(racer)
+        return await real_apply(uow, plan, now)
+
+    monkeypatch.setattr(bulk, "apply", apply_after_a_rival)
+    try:
+        path = tmp_path / "race.csv"
+        with path.open("w", newline="", encoding="utf-8-sig") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(HEADERS)
+            for n, uscc in enumerate(codes):
+                writer.writerow([f"云南并发{n}有限公司", uscc, "530102", "C3985", 2024, 61_000_000, 130, ""])
+        job, problems = await imported(runtime, path, dry_run=False)
+        assert raced == [racer]
+        assert [(p.row, p.value, p.problem_en) for p in problems] == [(4, racer, "Enterprise already registered")]
+        assert job.applied_rows == 4
+        after = await state(runtime)
+        assert after["enterprises"][racer]["name"] == "云南抢先登记有限公司", "the rival's registration stands"
+        assert {uscc: after["enterprises"][uscc]["name"] for uscc in codes if uscc != racer} == {
+            uscc: f"云南并发{n}有限公司" for n, uscc in enumerate(codes) if uscc != racer
+        }
+        assert sorted(row["subject"] for row in after["outbox"]) == sorted(codes)  # the rival's own event + 4
+        assert {(uscc, 2024) for uscc in codes if uscc != racer} == set(after["reports"])
     finally:
         await runtime.engine.dispose()
