@@ -12,7 +12,7 @@ import yaml
 from services.eligibility.domain.facts.metrics import CATALOGUE, SCALAR_METRICS, VECTOR_METRICS
 from services.eligibility.domain.roadmaps.catalogues import load_measures, load_targets
 from services.eligibility.domain.rulebook import RULES_DIR, default_rule_book, load_rule_book, reference_date
-from services.eligibility.domain.rulebook.yaml_marks import RuleFileError, read_marked
+from services.eligibility.domain.rulebook.yaml_marks import RuleFileError, _index, read_marked
 from services.eligibility.domain.vocabulary import Tier
 
 EXPECTED_IDS = {
@@ -30,19 +30,9 @@ def test_every_shipped_rule_set_loads_with_its_id() -> None:
     assert [s.id for s in book.size_standards] == ["sme_size@2011-06-18"]
 
 
-def _node_lines(node: yaml.Node, path: tuple[str | int, ...], lines: dict[tuple[str | int, ...], int]) -> None:
-    lines[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            _node_lines(value, (*path, str(key.value)), lines)
-            lines[(*path, str(key.value))] = key.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _node_lines(item, (*path, index), lines)
-
-
 def test_the_fast_parser_reads_every_shipped_file_as_the_pure_python_one_does() -> None:
-    """read_marked parses with libyaml: the same data and the same line of every node."""
+    """read_marked parses with libyaml: the same data and the same line of every node (indexed by the
+    module's own walker over the pure-Python parser's nodes: the parser is what is compared)."""
     files = sorted(RULES_DIR.rglob("*.yaml"))
     assert len(files) >= 10
     for file in files:
@@ -52,7 +42,7 @@ def test_the_fast_parser_reads_every_shipped_file_as_the_pure_python_one_does() 
         expected: dict[tuple[str | int, ...], int] = {}
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         assert node is not None, file
-        _node_lines(node, (), expected)
+        _index(node, (), expected)
         assert {path: document.line_of(path) for path in expected} == expected, file
 
 
