@@ -44,6 +44,14 @@ def _escaped(value: str) -> str:
     return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
+def copy_field(value: bytes) -> bytes:
+    """A UTF-8 value as a field of COPY's text format (its specials escaped; bytes' own search finds
+    none in most values, and then the value is the field)."""
+    if b"\\" in value or b"\t" in value or b"\n" in value or b"\r" in value:
+        return value.replace(b"\\", b"\\\\").replace(b"\t", b"\\t").replace(b"\n", b"\\n").replace(b"\r", b"\\r")
+    return value
+
+
 _AS_STR = frozenset({int, Decimal, uuid.UUID, date})  # str() is the text PostgreSQL reads back
 _BOOLS = {True: "t", False: "f"}
 
@@ -137,12 +145,7 @@ def _lines(columns: Sequence[Sequence[Any]]) -> list[str]:
 
 async def _copy(connection: AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]], names: list[str],
                 constants: Mapping[str, Any], lines: Sequence[str] | None) -> None:  # fmt: skip
-    raw = await connection.get_raw_connection()
-    driver: Any = raw.driver_connection
-    if not driver.is_in_transaction():
-        # SQLAlchemy begins the asyncpg transaction lazily, on the first statement: begin it, or COPY
-        # would commit on its own.
-        await connection.execute(text("SELECT 1"))
+    driver = await _driver_in_transaction(connection)
     serialised = {n: _to_json(v) if isinstance(table.c[n].type, JSON) else v for n, v in constants.items()}
     tail = tuple(serialised.values())
     columns = [*names, *constants]
@@ -160,6 +163,33 @@ async def _copy(connection: AsyncConnection, table: Table, rows: Sequence[Mappin
     end = suffix + "\n"
     await driver.copy_to_table(table.name, source=_whole((end.join(lines) + end).encode()), columns=columns,
                                schema_name=table.schema, format="text")  # fmt: skip
+
+
+async def copy_text(connection: AsyncConnection, table: Table, columns: Sequence[str], lines: Sequence[bytes],
+                    constants: Mapping[str, Any] | None = None) -> None:  # fmt: skip
+    """PostgreSQL only: rows already written as COPY text over ``columns`` (UTF-8, each field through
+    ``copy_field``; without the line break), with ``constants`` after them on every line — for values
+    that are bytes already (serialised events), which ``append_rows`` would have to decode first."""
+    if connection.dialect.name != "postgresql":
+        raise ValueError("COPY text is for PostgreSQL; use append_rows")
+    if not lines:
+        return
+    constants = constants or {}
+    serialised = [_to_json(v) if isinstance(table.c[n].type, JSON) else v for n, v in constants.items()]
+    end = ("".join("\t" + _column_text((value,))[0] for value in serialised) + "\n").encode()
+    driver = await _driver_in_transaction(connection)
+    await driver.copy_to_table(table.name, source=_whole(end.join(lines) + end), columns=[*columns, *constants],
+                               schema_name=table.schema, format="text")  # fmt: skip
+
+
+async def _driver_in_transaction(connection: AsyncConnection) -> Any:
+    """The asyncpg connection under ``connection``, its transaction begun: SQLAlchemy begins it lazily,
+    on the first statement, and COPY outside one would commit on its own."""
+    raw = await connection.get_raw_connection()
+    driver: Any = raw.driver_connection
+    if not driver.is_in_transaction():
+        await connection.execute(text("SELECT 1"))
+    return driver
 
 
 async def _whole(data: bytes) -> AsyncIterator[bytes]:

@@ -15,7 +15,7 @@ from sqlalchemy import JSON, Boolean, Column, Date, DateTime, Float, Integer, Me
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from sqlalchemy.schema import CreateTable
 
-from shared.bulkload import append_rows
+from shared.bulkload import append_rows, copy_field, copy_text
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -99,3 +99,16 @@ async def test_constants_and_a_naive_datetime_take_the_binary_way_with_the_same_
     assert [(row[0], row[1], row[8]) for row in stored] == [(f"row {i}", 7, {"默认": True}) for i in range(3)]
     # asyncpg reads a naive datetime as UTC; the text form would have depended on the session's zone
     assert stored[1][6] == naive.replace(tzinfo=UTC)
+
+
+async def test_copy_text_reads_back_the_bytes_it_was_given(connection: AsyncConnection) -> None:
+    """``copy_text`` takes values that are UTF-8 already (serialised events): through ``copy_field``,
+    every awkward value reads back as it was, beside the constants."""
+    target = table("copy_bytes")
+    await connection.execute(CreateTable(target))
+    given = [(str(index), text.encode()) for index, text in enumerate(AWKWARD_TEXT)]
+    lines = [copy_field(kind.encode()) + b"\t" + copy_field(name) for kind, name in given]
+    at = datetime(2026, 12, 3, 13, 55, 1, 123456, tzinfo=UTC)
+    await copy_text(connection, target, ["kind", "name"], lines, constants={"count": 7, "at": at, "doc": {"默认": 1}})
+    stored = await connection.execute(select(target.c.kind, target.c.name, target.c.count, target.c.at, target.c.doc))
+    assert sorted(tuple(row) for row in stored) == sorted((k, n.decode(), 7, at, {"默认": 1}) for k, n in given)

@@ -12,9 +12,13 @@ from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer
+from sqlalchemy import select
 
+from shared.events.catalogue.registry import EnterpriseRegistered, EnterpriseSnapshot
 from shared.events.envelope import Envelope, dead_letter_topic, topic_for_source
+from shared.events.serialised import PreparedEvent, serialise_batch
 from shared.service import ServiceRuntime
+from shared.uow import BULK_OUTBOX_ROWS
 from tests.conftest import Backend
 from tests.support.probe import RECORDED, applied_sequence, count_rows, make_probe_pair, record
 from tests.support.waiting import eventually
@@ -133,3 +137,31 @@ async def test_one_subjects_events_keep_their_order(start_runtime) -> None:  # t
     sequences = await applied_sequence(consumer.uow, pair)
     for subject in subjects:
         assert sequences[subject] == list(range(15)), f"{subject} out of order: {sequences[subject]}"
+
+
+async def test_a_bulk_batch_of_serialised_envelopes_is_stored_as_single_writes_store_them(start_runtime) -> None:  # type: ignore[no-untyped-def]
+    """An import batch's envelopes come serialised (UTF-8) and go to the outbox in one bulk write
+    (COPY on PostgreSQL): each row holds the very JSON the envelope was, whatever its text holds."""
+    pair = make_probe_pair()
+    producer = await start_runtime(pair.producer, run_relay=False)
+    awkward = ['云南"引号"', "back\\slash", "tab\tand\nline\rbreaks", "\\N", "emoji 🧧"]
+    events = [
+        EnterpriseRegistered(uscc=f"9153010{index:011d}", enterprise=EnterpriseSnapshot(
+            uscc=f"9153010{index:011d}", name=awkward[index % len(awkward)] + str(index), prefecture_code="5301",
+            county_code="530102", industry_code="C1530"))
+        for index in range(BULK_OUTBOX_ROWS + 7)
+    ]  # fmt: skip
+    envelopes = serialise_batch([PreparedEvent.of(event) for event in events])
+    async with producer.uow() as uow:
+        uow.emit_serialised(envelopes)
+        await uow.commit()
+    async with producer.uow() as uow:
+        outbox = producer.definition.tables.outbox
+        stored = {row.event_id: row for row in await uow.session.execute(select(outbox))}
+    assert len(stored) == len(events)
+    for envelope, event in zip(envelopes, events, strict=True):
+        row = stored[envelope.id]
+        assert row.envelope == envelope.json.decode()
+        assert (row.type, row.subject, row.attempts) == (event.TYPE, event.uscc, 0)
+        assert row.topic == topic_for_source(pair.producer.name)
+        assert EnterpriseRegistered.from_envelope(Envelope.model_validate_json(row.envelope)) == event

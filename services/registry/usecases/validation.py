@@ -8,6 +8,7 @@ to field validators, raising ``ValueError`` with a bilingual message that proble
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 from typing import Any, Protocol
 
 from services.registry.domain import industries, regions, sme_size
@@ -40,11 +41,15 @@ def prefecture_of(county_code: str) -> str:
     return regions.prefecture_of(county_code)
 
 
+# A register holds a few hundred distinct industry classes, each named by 100,000 enterprises in an
+# import: a valid code's canonical form is kept (an invalid one is checked each time it comes).
+@lru_cache(maxsize=4096)
 def industry(value: str) -> str:
     code = value.strip().upper()
-    if not industries.is_valid_class(code):
-        raise ValueError(f"不是有效的国民经济行业分类代码 / not a GB/T 4754-2017 industry class: {code}")
-    return industries.canonical(code)
+    try:
+        return industries.validate_class_code(code)
+    except industries.IndustryCodeError:
+        raise ValueError(f"不是有效的国民经济行业分类代码 / not a GB/T 4754-2017 industry class: {code}") from None
 
 
 def key_fields(codes: list[str]) -> list[str]:

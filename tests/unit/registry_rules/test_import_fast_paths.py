@@ -229,4 +229,4 @@ def test_a_new_enterprises_event_is_written_byte_for_byte_as_pydantic_writes_it(
         values = bulk._new_row(unit, datetime(2026, 12, 3, 8, 0, tzinfo=UTC))
         years = [bulk._report_row(unit.uscc, year, report, values["created_at"])
                  for year, report in sorted(unit.reports.items())]  # fmt: skip
-        assert unit.prepared.event.data == bulk._registered(unit, values, years).model_dump_json()
+        assert unit.prepared.event.data == bulk._registered(unit, values, years).model_dump_json().encode()

@@ -42,6 +42,6 @@ def test_batch_envelopes_are_byte_for_byte_pydantics(traceparent: str | None, pr
     for event, written in zip(EVENTS, envelopes, strict=True):
         parsed = Envelope.model_validate_json(written.json)
         expected = event.to_envelope(traceparent).model_copy(update={"id": written.id, "time": parsed.time})
-        assert written.json == expected.model_dump_json()
+        assert written.json == expected.model_dump_json().encode()
         assert (written.id, written.type, written.subject) == (parsed.id, event.TYPE, event.model_dump()["uscc"])
         assert type(event).from_envelope(parsed) == event
