@@ -106,10 +106,11 @@ class UnitOfWork:
             connection = await self.session.connection()
             serialised = [e for e in self._pending if isinstance(e, SerialisedEnvelope)]
             if connection.dialect.name == "postgresql" and len(serialised) == len(self._pending):
-                # Their JSON is UTF-8 already: written as it is, never decoded.
-                topic_field = copy_field(topic.encode())
-                lines = [b"\t".join((copy_field(e.id.encode()), topic_field, copy_field(e.type.encode()),
-                                      copy_field(e.subject.encode()), copy_field(e.json)))
+                # Their JSON is UTF-8 already: written as it is, never decoded. The topic and type are
+                # escaped once per batch; the id is a UUID (``serialise_batch``), nothing to escape.
+                heads = {kind: b"\t".join((copy_field(topic.encode()), copy_field(kind.encode())))
+                         for kind in {e.type for e in serialised}}  # fmt: skip
+                lines = [b"\t".join((e.id.encode(), heads[e.type], copy_field(e.subject.encode()), copy_field(e.json)))
                          for e in serialised]  # fmt: skip
                 await copy_text(connection, self.tables.outbox, _OUTBOX_LINE, lines, {"created_at": now, "attempts": 0})
                 return

@@ -497,6 +497,13 @@ def _money(raw: Any, header: str) -> Decimal:
 
 
 def _date(raw: Any, header: str) -> date:
+    if raw.__class__ is str and len(raw) == 10 and raw[4] == "-" and raw[7] == "-" and raw.isascii():
+        # 2006-03-24, as the template and most sheets write a date: read in C (an invalid one, such as
+        # 2006-02-30, is named below)
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            pass
     if isinstance(raw, datetime):
         return raw.date()
     if isinstance(raw, date):
@@ -559,6 +566,7 @@ assert tuple(name for _, name, _, _ in _ENTERPRISE_CELLS) == ENTERPRISE_FIELDS
 _ENTERPRISE_HEADERS = tuple(header for header, _, _, _ in _ENTERPRISE_CELLS)
 _YEAR_GETTER = itemgetter(*(header for header, _, _, _ in _YEAR_CELLS))
 _Problem = tuple[str, str | None, str, str]  # a problem without its row: column, value, zh, en
+_TEXT_OR_NONE = frozenset({str, type(None)})
 
 
 def _parse_cells(raw: dict[str, Any], cells: list[tuple[str, str, Any, bool]], values: dict[str, Any],
@@ -653,7 +661,7 @@ class RowParser:
         cells = tuple(map(raw.get, _ENTERPRISE_HEADERS))
         if cells == self._key:  # the previous row's cells (a key of raw cells is never a transformed one)
             return *self._enterprise, self._key
-        key = cells if all(v is None or v.__class__ is str for v in cells) else tuple(map(_key_value, cells))
+        key = cells if _TEXT_OR_NONE.issuperset(map(type, cells)) else tuple(map(_key_value, cells))
         if key != self._key:
             values: dict[str, Any] = {}
             found: list[_Problem] = []

@@ -46,24 +46,9 @@ def classify(
     industry_code: str, employees: int | None, revenue: Decimal | None, total_assets: Decimal | None = None
 ) -> SizeResult:
     group = group_of(industry_code)
-    minima = _minima(group)
-    measures: dict[str, Any] = {"employees": employees, "revenue": revenue, "total_assets": total_assets}
-    for size in SIZES:
-        minimum = minima[size]
-        reached = True
-        for name, value in minimum.items():  # plain loops: an import sizes every enterprise it registers
-            measure = measures[name]
-            if measure is None:
-                missing = ", ".join(name for name in minimum if measures[name] is None)
-                return SizeResult(None, group, f"缺少划型所需数据：{missing}", f"missing facts for sizing: {missing}")
-            if reached and not measure >= value:  # int and Decimal compare exactly (as do float and Decimal)
-                reached = False
-        if reached:
-            return _result(size, group)
-    return _result("micro", group)
-
-
-def _result(size: str, group: str) -> SizeResult:
+    size, missing = _size(group, employees, revenue, total_assets)
+    if size is None:
+        return SizeResult(None, group, f"缺少划型所需数据：{missing}", f"missing facts for sizing: {missing}")
     zh, en = LABELS[size]
     return SizeResult(
         size, group, f"按《中小企业划型标准规定》（{group}）为{zh}企业", f"{en} enterprise ({group} thresholds)"
@@ -73,4 +58,24 @@ def _result(size: str, group: str) -> SizeResult:
 def size_class_code(
     industry_code: str, employees: int | None, revenue: Decimal | None, total_assets: Decimal | None = None
 ) -> str | None:
-    return classify(industry_code, employees, revenue, total_assets).size_class
+    """``classify(…).size_class``, without the explanation (an import sizes every enterprise it registers)."""
+    return _size(group_of(industry_code), employees, revenue, total_assets)[0]
+
+
+def _size(group: str, employees: int | None, revenue: Decimal | None,
+          total_assets: Decimal | None) -> tuple[str | None, str]:  # fmt: skip
+    """The size class, or None and the measures missing for it."""
+    measures: dict[str, Any] = {"employees": employees, "revenue": revenue, "total_assets": total_assets}
+    minima = _minima(group)
+    for size in SIZES:
+        minimum = minima[size]
+        reached = True
+        for name, value in minimum.items():  # plain loops
+            measure = measures[name]
+            if measure is None:
+                return None, ", ".join(name for name in minimum if measures[name] is None)
+            if reached and not measure >= value:  # int and Decimal compare exactly (as do float and Decimal)
+                reached = False
+        if reached:
+            return size, ""
+    return "micro", ""

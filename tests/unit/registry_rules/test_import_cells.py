@@ -56,6 +56,17 @@ def test_other_dates_are_rejected(raw: Any) -> None:
         parse_cell("date", raw, "成立日期")
 
 
+@pytest.mark.parametrize("raw", ["2014-02-30", "2014-13-01", "0000-01-01", "+014-05-20", "2014--5-20", "2014-05-2x"])
+def test_a_date_in_the_templates_own_form_is_read_as_the_general_rule_reads_it(raw: str) -> None:
+    """The shape the template writes (2014-05-20) is read in C; whatever that refuses gets the same
+    verdict and explanation as the general reading gives it."""
+    with pytest.raises(CellError) as fast:
+        parse_cell("date", raw, "成立日期")
+    with pytest.raises(CellError) as general:
+        parse_cell("date", raw.replace("-", "/"), "成立日期")  # the same date another way: never the C reading
+    assert (fast.value.zh, fast.value.en) == (general.value.zh, general.value.en)
+
+
 def test_a_credit_code_excel_turned_into_a_number_is_explained() -> None:
     for raw in (9.15301e17, "9.15301E+17"):
         with pytest.raises(CellError, match="scientific notation"):
