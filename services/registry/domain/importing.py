@@ -33,7 +33,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from operator import itemgetter
+from itertools import compress, repeat
+from operator import is_not, itemgetter
 from typing import IO, Any
 
 from openpyxl import Workbook
@@ -99,7 +100,7 @@ class RowProblem:
     en: str
 
 
-@dataclass
+@dataclass(slots=True)
 class ParsedRow:
     row: int
     enterprise: dict[str, Any]
@@ -695,11 +696,20 @@ class RowParser:
                 values = _parse_column(cells, header, parser, required, problems)
             columns.append((name, values))
         names = [name for name, _ in columns]
+        assert names == ["year", *FINANCIAL_FIELDS, "version"]
         make = self._row
-        parsed = []
+        parsed: list[tuple[ParsedRow | None, list[RowProblem]]] = []
         for index, ((number, _), (enterprise, enterprise_problems, key), row_values) in enumerate(
             zip(rows, halves, zip(*(values for _, values in columns), strict=True), strict=True)
         ):
+            year = row_values[0]
+            if year is not None and not enterprise_problems and index not in problems:
+                # ``_row`` of a row without problems, in C: its figures but the blank ones
+                figures = row_values[1:-1]
+                filled = map(is_not, figures, repeat(None))
+                financial = dict(compress(zip(FINANCIAL_FIELDS, figures, strict=True), filled))
+                parsed.append((ParsedRow(number, enterprise, year, financial, row_values[-1], key), []))
+                continue
             found = enterprise_problems + problems[index] if index in problems else list(enterprise_problems)
             parsed.append(make(number, enterprise, key, dict(zip(names, row_values, strict=True)), found))
         return parsed
