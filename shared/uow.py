@@ -108,8 +108,9 @@ class UnitOfWork:
             if connection.dialect.name == "postgresql" and len(serialised) == len(self._pending):
                 # Their JSON is UTF-8 already: written as it is, never decoded. The topic and type are
                 # escaped once per batch; the id is a UUID (``serialise_batch``), nothing to escape.
-                heads = {kind: b"\t".join((copy_field(topic.encode()), copy_field(kind.encode())))
-                         for kind in {e.type for e in serialised}}  # fmt: skip
+                topic_field = copy_field(topic.encode())
+                kinds = {e.type for e in serialised}
+                heads = {kind: b"\t".join((topic_field, copy_field(kind.encode()))) for kind in kinds}
                 lines = [b"\t".join((e.id.encode(), heads[e.type], copy_field(e.subject.encode()), copy_field(e.json)))
                          for e in serialised]  # fmt: skip
                 await copy_text(connection, self.tables.outbox, _OUTBOX_LINE, lines, {"created_at": now, "attempts": 0})

@@ -566,6 +566,8 @@ _YEAR_CELLS = _FIELDS[len(ENTERPRISE_FIELDS) :]
 assert tuple(name for _, name, _, _ in _ENTERPRISE_CELLS) == ENTERPRISE_FIELDS
 _ENTERPRISE_HEADERS = tuple(header for header, _, _, _ in _ENTERPRISE_CELLS)
 _YEAR_GETTER = itemgetter(*(header for header, _, _, _ in _YEAR_CELLS))
+# ``parse_many`` reads a row's year cells by position: the year, its figures, the version.
+assert [name for _, name, _, _ in _YEAR_CELLS] == ["year", *FINANCIAL_FIELDS, "version"]
 _Problem = tuple[str, str | None, str, str]  # a problem without its row: column, value, zh, en
 _TEXT_OR_NONE = frozenset({str, type(None)})
 
@@ -696,7 +698,6 @@ class RowParser:
                 values = _parse_column(cells, header, parser, required, problems)
             columns.append((name, values))
         names = [name for name, _ in columns]
-        assert names == ["year", *FINANCIAL_FIELDS, "version"]
         make = self._row
         parsed: list[tuple[ParsedRow | None, list[RowProblem]]] = []
         for index, ((number, _), (enterprise, enterprise_problems, key), row_values) in enumerate(
